@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace Verdict.Scoring.Featurizers;
+
+/// <summary>
+/// Word 1..n-grams and character n-grams (of each word with <c>&lt;</c> and <c>&gt;</c> boundary marks),
+/// hashed into a fixed number of buckets. Each bucket's weight is <c>1 + ln(count)</c>; the vector is
+/// scaled to unit L2 norm so long and short emails weigh alike.
+/// </summary>
+/// <remarks>
+/// Words are maximal runs of letters, digits and combining marks, after NFKC and lower-casing, so
+/// Arabic, Cyrillic, Devanagari and Latin text tokenize by their own spaces. Scripts written without
+/// spaces (Han, Hiragana, Katakana, Thai) make every character a word, so word bigrams become
+/// character bigrams there.
+/// </remarks>
+internal sealed class HashedNGramFeaturizer : IFeaturizer
+{
+    public const string IdsRole = "ids";
+    public const string WeightsRole = "weights";
+
+    private const uint WordBasis = 2166136261;
+    private const uint CharBasis = 0x811C9DC5 ^ 0x5bd1e995;
+    private const int MaxWordCharsForNgrams = 64;
+
+    public HashedNGramFeaturizer(HashedNGramSettings settings)
+    {
+        settings.Validate("hashed-ngrams");
+        Settings = settings;
+    }
+
+    public HashedNGramSettings Settings { get; }
+
+    public IReadOnlyList<string> Roles { get; } = [IdsRole, WeightsRole];
+
+    public SparseFeatures Extract(string text)
+    {
+        var normalized = TextNormalizer.Normalize(text, Settings.MaxChars);
+        var hashes = new PooledList(Math.Max(16, normalized.Length * 4));
+        var wordHashes = new PooledList(Math.Max(8, normalized.Length / 2));
+        try
+        {
+            CollectWords(normalized, ref hashes, ref wordHashes);
+            AddWordNgrams(ref hashes, wordHashes.Span);
+            return Aggregate(hashes.Span);
+        }
+        finally
+        {
+            hashes.Dispose();
+            wordHashes.Dispose();
+        }
+    }
+
+    public FeatureBatch Featurize(IReadOnlyList<string> texts)
+    {
+        var rows = new SparseFeatures[texts.Count];
+        var columns = 1;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = Extract(texts[i]);
+            columns = Math.Max(columns, rows[i].Count);
+        }
+        var ids = new long[rows.Length * columns];
+        var weights = new float[rows.Length * columns];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            var row = rows[r];
+            var offset = r * columns;
+            for (var j = 0; j < row.Count; j++)
+            {
+                ids[offset + j] = row.Ids[j];
+                weights[offset + j] = row.Values[j];
+            }
+        }
+        return new FeatureBatch(rows.Length, columns, [new FeatureTensor(IdsRole, ids, null), new FeatureTensor(WeightsRole, null, weights)]);
+    }
+
+    private void CollectWords(string text, ref PooledList hashes, ref PooledList wordHashes)
+    {
+        var start = -1;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var status = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var consumed);
+            if (status != OperationStatus.Done)
+            {
+                rune = Rune.ReplacementChar;
+                consumed = 1;
+            }
+            if (IsUnsegmented(rune))
+            {
+                if (start >= 0)
+                {
+                    EmitWord(text.AsSpan(start, i - start), ref hashes, ref wordHashes);
+                    start = -1;
+                }
+                EmitWord(text.AsSpan(i, consumed), ref hashes, ref wordHashes);
+            }
+            else if (IsWordRune(rune))
+            {
+                if (start < 0)
+                {
+                    start = i;
+                }
+            }
+            else if (start >= 0)
+            {
+                EmitWord(text.AsSpan(start, i - start), ref hashes, ref wordHashes);
+                start = -1;
+            }
+            i += consumed;
+        }
+        if (start >= 0)
+        {
+            EmitWord(text.AsSpan(start), ref hashes, ref wordHashes);
+        }
+    }
+
+    private void EmitWord(ReadOnlySpan<char> word, ref PooledList hashes, ref PooledList wordHashes)
+    {
+        var wordHash = StableHash.Hash(word, WordBasis);
+        wordHashes.Add((int)wordHash);
+        hashes.Add(Bucket(wordHash));
+        if (Settings.CharNgramMin == 0)
+        {
+            return;
+        }
+        var length = Math.Min(word.Length, MaxWordCharsForNgrams) + 2;
+        Span<char> bounded = stackalloc char[MaxWordCharsForNgrams + 2];
+        bounded[0] = '<';
+        word[..(length - 2)].CopyTo(bounded[1..]);
+        bounded[length - 1] = '>';
+        for (var n = Settings.CharNgramMin; n <= Settings.CharNgramMax && n <= length; n++)
+        {
+            if (n == length && n == 3)
+            {
+                // "<x>" says nothing the word unigram does not.
+                continue;
+            }
+            for (var s = 0; s + n <= length; s++)
+            {
+                hashes.Add(Bucket(StableHash.Hash(bounded.Slice(s, n), CharBasis + (uint)n)));
+            }
+        }
+    }
+
+    private void AddWordNgrams(ref PooledList hashes, ReadOnlySpan<int> words)
+    {
+        for (var n = 2; n <= Settings.WordNgrams; n++)
+        {
+            for (var s = 0; s + n <= words.Length; s++)
+            {
+                var h = (uint)words[s];
+                for (var k = 1; k < n; k++)
+                {
+                    h = StableHash.Combine(h, (uint)words[s + k]);
+                }
+                hashes.Add(Bucket(StableHash.Combine(h, (uint)n)));
+            }
+        }
+    }
+
+    private int Bucket(uint hash) => (int)(hash % (uint)Settings.Buckets);
+
+    private static SparseFeatures Aggregate(Span<int> buckets)
+    {
+        if (buckets.IsEmpty)
+        {
+            return new SparseFeatures([], []);
+        }
+        buckets.Sort();
+        var distinct = 1;
+        for (var i = 1; i < buckets.Length; i++)
+        {
+            if (buckets[i] != buckets[i - 1])
+            {
+                distinct++;
+            }
+        }
+        var ids = new int[distinct];
+        var values = new float[distinct];
+        var k = 0;
+        var run = 1;
+        double sumSquares = 0;
+        for (var i = 1; i <= buckets.Length; i++)
+        {
+            if (i < buckets.Length && buckets[i] == buckets[i - 1])
+            {
+                run++;
+                continue;
+            }
+            var weight = 1.0 + Math.Log(run);
+            ids[k] = buckets[i - 1];
+            values[k] = (float)weight;
+            sumSquares += weight * weight;
+            k++;
+            run = 1;
+        }
+        var scale = (float)(1.0 / Math.Sqrt(sumSquares));
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] *= scale;
+        }
+        return new SparseFeatures(ids, values);
+    }
+
+    private static bool IsWordRune(Rune rune) => Rune.GetUnicodeCategory(rune) switch
+    {
+        UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
+            or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
+            or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber
+            or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => true,
+        _ => false,
+    };
+
+    private static bool IsUnsegmented(Rune rune) => rune.Value switch
+    {
+        >= 0x0E00 and <= 0x0E7F => true,   // Thai
+        >= 0x3040 and <= 0x30FF => true,   // Hiragana, Katakana
+        >= 0x3400 and <= 0x4DBF => true,   // CJK extension A
+        >= 0x4E00 and <= 0x9FFF => true,   // CJK unified ideographs
+        >= 0xF900 and <= 0xFAFF => true,   // CJK compatibility ideographs
+        >= 0x20000 and <= 0x3134F => true, // CJK extensions B–G
+        _ => false,
+    };
+
+    /// <summary>A growable int buffer rented from the shared pool.</summary>
+    private struct PooledList : IDisposable
+    {
+        private int[] _items;
+        private int _count;
+
+        public PooledList(int capacity) => _items = ArrayPool<int>.Shared.Rent(capacity);
+
+        public readonly Span<int> Span => _items.AsSpan(0, _count);
+
+        public void Add(int value)
+        {
+            if (_count == _items.Length)
+            {
+                var bigger = ArrayPool<int>.Shared.Rent(_items.Length * 2);
+                _items.AsSpan(0, _count).CopyTo(bigger);
+                ArrayPool<int>.Shared.Return(_items);
+                _items = bigger;
+            }
+            _items[_count++] = value;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<int>.Shared.Return(_items);
+            _items = [];
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Verdict.Scoring.Inference;
+using Verdict.Scoring.Registry;
+
+namespace Verdict.Scoring.Hosting;
+
+/// <summary>
+/// The scoring library wired up: a registry over the configured store and a scorer over it. Creating
+/// it validates the options and picks the execution provider, so a bad setting fails here, at
+/// start-up, and never in the middle of a request.
+/// </summary>
+public sealed class ScoringRuntime : IDisposable
+{
+    private readonly ModelRegistry _registry;
+
+    private ScoringRuntime(ModelRegistry registry, IntentScorer scorer)
+    {
+        _registry = registry;
+        Scorer = scorer;
+    }
+
+    /// <summary>Scores texts.</summary>
+    public IIntentScorer Scorer { get; }
+
+    /// <summary>Lists and publishes model versions.</summary>
+    public IModelRegistry Registry => _registry;
+
+    /// <summary>Validates <paramref name="options"/> and builds the runtime.</summary>
+    /// <exception cref="ScoringException">The options are invalid, or the execution provider is unavailable.</exception>
+    public static ScoringRuntime Create(ScoringOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), problems, validateAllProperties: true))
+        {
+            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: " + string.Join(" ", problems.Select(p => p.ErrorMessage)));
+        }
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("Verdict.Scoring");
+        var useCuda = ExecutionProviderSelector.UseCuda(options.ExecutionProvider, logger);
+        IModelStore store = string.IsNullOrWhiteSpace(options.BlobConnectionString)
+            ? new LocalModelStore(options.LocalPath!)
+            : new BlobModelStore(new BlobContainerClient(options.BlobConnectionString, options.BlobContainer));
+        var registry = new ModelRegistry(store, options, useCuda, timeProvider ?? TimeProvider.System, logger);
+        return new ScoringRuntime(registry, new IntentScorer(registry, options));
+    }
+
+    internal static ScoringRuntime Create(IModelStore store, ScoringOptions options, TimeProvider timeProvider)
+    {
+        var registry = new ModelRegistry(store, options, useCuda: false, timeProvider, NullLogger.Instance);
+        return new ScoringRuntime(registry, new IntentScorer(registry, options));
+    }
+
+    /// <summary>Releases every loaded ONNX Runtime session.</summary>
+    public void Dispose() => _registry.Dispose();
+}

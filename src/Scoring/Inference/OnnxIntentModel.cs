@@ -1,0 +1,261 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Verdict.Scoring.Featurizers;
+using Verdict.Scoring.Packages;
+
+namespace Verdict.Scoring.Inference;
+
+/// <summary>
+/// One loaded model version: its ONNX Runtime session, its featurizer and how to read its output.
+/// Thread-safe: <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/> may be called concurrently.
+/// Disposal waits for leases: a version being replaced keeps serving the calls already running on it.
+/// </summary>
+internal sealed class OnnxIntentModel : IDisposable
+{
+    private static readonly Dictionary<string, string> DefaultInputNames = new(StringComparer.Ordinal)
+    {
+        [HashedNGramFeaturizer.IdsRole] = "ids",
+        [HashedNGramFeaturizer.WeightsRole] = "weights",
+        [WordPieceFeaturizer.InputIdsRole] = "input_ids",
+        [WordPieceFeaturizer.AttentionMaskRole] = "attention_mask",
+        [WordPieceFeaturizer.TokenTypeIdsRole] = "token_type_ids",
+    };
+
+    private readonly InferenceSession _session;
+    private readonly (string Role, string Name, TensorElementType Type)[] _inputs;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly bool _outputIsLogits;
+    private readonly object _gate = new();
+    private int _leases;
+    private bool _retired;
+    private bool _disposed;
+
+    private OnnxIntentModel(ModelManifest manifest, IFeaturizer featurizer, InferenceSession session, string source)
+    {
+        Manifest = manifest;
+        Featurizer = featurizer;
+        _session = session;
+        Reference = $"{manifest.Name}@{manifest.Version}";
+        Labels = manifest.Labels.ToArray();
+        _outputIsLogits = manifest.Model.OutputKind == "logits";
+
+        var inputs = new List<(string, string, TensorElementType)>();
+        foreach (var role in featurizer.Roles)
+        {
+            var named = manifest.Model.Inputs is { } map && map.TryGetValue(role, out var explicitName);
+            var name = named ? manifest.Model.Inputs![role] : DefaultInputNames[role];
+            if (!session.InputMetadata.TryGetValue(name, out var metadata))
+            {
+                if (!named && role == WordPieceFeaturizer.TokenTypeIdsRole)
+                {
+                    continue;
+                }
+                throw new ScoringException(ScoringError.ModelInvalid,
+                    $"{source}: the ONNX graph has no input '{name}' (featurizer role '{role}'); it has {string.Join(", ", session.InputMetadata.Keys)}.");
+            }
+            inputs.Add((role, name, metadata.ElementDataType));
+        }
+        foreach (var graphInput in session.InputMetadata.Keys)
+        {
+            if (!inputs.Exists(i => i.Item2 == graphInput))
+            {
+                throw new ScoringException(ScoringError.ModelInvalid, $"{source}: the ONNX graph needs input '{graphInput}', which the '{manifest.Featurizer.Type}' featurizer does not provide.");
+            }
+        }
+        _inputs = [.. inputs];
+        _inputNames = [.. _inputs.Select(i => i.Name)];
+        if (!session.OutputMetadata.ContainsKey(manifest.Model.Output))
+        {
+            throw new ScoringException(ScoringError.ModelInvalid,
+                $"{source}: the ONNX graph has no output '{manifest.Model.Output}'; it has {string.Join(", ", session.OutputMetadata.Keys)}.");
+        }
+        _outputNames = [manifest.Model.Output];
+    }
+
+    public ModelManifest Manifest { get; }
+
+    public IFeaturizer Featurizer { get; }
+
+    public string Reference { get; }
+
+    public string[] Labels { get; }
+
+    public static OnnxIntentModel Load(ModelPackage package, int intraOpThreads, bool useCuda)
+    {
+        var source = package.Reference.ToString();
+        var featurizer = CreateFeaturizer(package, source);
+        InferenceSession session;
+        using (var options = SessionOptionsFactory.Create(intraOpThreads, useCuda))
+        {
+            try
+            {
+                session = new InferenceSession(package.Onnx, options);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw new ScoringException(ScoringError.ModelInvalid, $"{source}: ONNX Runtime cannot load {package.Manifest.Model.File}: {ex.Message}", ex);
+            }
+        }
+        try
+        {
+            var model = new OnnxIntentModel(package.Manifest, featurizer, session, source);
+            model.CheckOutputShape(source);
+            return model;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    internal static IFeaturizer CreateFeaturizer(ModelPackage package, string source)
+    {
+        var spec = package.Manifest.Featurizer;
+        return spec.Type switch
+        {
+            FeaturizerSpec.HashedNGrams => new HashedNGramFeaturizer(HashedNGramSettings.FromSpec(spec, source)),
+            FeaturizerSpec.WordPiece => WordPieceFeaturizer.FromSpec(spec, package.Assets[spec.Vocab!], source),
+            _ => throw new ScoringException(ScoringError.UnknownFeaturizer, $"{source}: featurizer '{spec.Type}' is unknown."),
+        };
+    }
+
+    /// <summary>Scores a batch: featurize, one session run, softmax where the model emits logits.</summary>
+    public IntentScore[] Score(IReadOnlyList<string> texts)
+    {
+        var batch = Featurizer.Featurize(texts);
+        return Run(batch);
+    }
+
+    /// <summary>Runs the session on an already featurized batch.</summary>
+    public IntentScore[] Run(FeatureBatch batch)
+    {
+        var probabilities = RunRaw(batch, out var classes);
+        var results = new IntentScore[batch.Rows];
+        for (var r = 0; r < batch.Rows; r++)
+        {
+            var row = new float[classes];
+            Array.Copy(probabilities, r * classes, row, 0, classes);
+            if (_outputIsLogits)
+            {
+                Softmax.Apply(row);
+            }
+            var best = 0;
+            for (var c = 1; c < row.Length; c++)
+            {
+                if (row[c] > row[best])
+                {
+                    best = c;
+                }
+            }
+            results[r] = new IntentScore(Reference, Labels[best], row[best], Labels, row);
+        }
+        return results;
+    }
+
+    internal float[] RunRaw(FeatureBatch batch, out int classes)
+    {
+        long[] shape = [batch.Rows, batch.Columns];
+        var values = new OrtValue[_inputs.Length];
+        try
+        {
+            for (var i = 0; i < _inputs.Length; i++)
+            {
+                var tensor = batch.Tensors.First(t => t.Role == _inputs[i].Role);
+                values[i] = CreateValue(tensor, _inputs[i].Type, shape);
+            }
+            using var runOptions = new RunOptions();
+            using var outputs = _session.Run(runOptions, _inputNames, values, _outputNames);
+            var output = outputs[0];
+            var outputShape = output.GetTensorTypeAndShape().Shape;
+            classes = (int)outputShape[^1];
+            if (classes != Labels.Length || output.GetTensorTypeAndShape().ElementCount != (long)classes * batch.Rows)
+            {
+                throw new ScoringException(ScoringError.LabelsShapeMismatch,
+                    $"{Reference}: output '{_outputNames[0]}' has shape [{string.Join(", ", outputShape)}], but the manifest lists {Labels.Length} labels.");
+            }
+            return output.GetTensorDataAsSpan<float>().ToArray();
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value?.Dispose();
+            }
+        }
+    }
+
+    private static OrtValue CreateValue(FeatureTensor tensor, TensorElementType type, long[] shape)
+    {
+        if (tensor.FloatData is { } floats)
+        {
+            return OrtValue.CreateTensorValueFromMemory(floats, shape);
+        }
+        var longs = tensor.Int64Data!;
+        if (type == TensorElementType.Int32)
+        {
+            var ints = new int[longs.Length];
+            for (var i = 0; i < ints.Length; i++)
+            {
+                ints[i] = (int)longs[i];
+            }
+            return OrtValue.CreateTensorValueFromMemory(ints, shape);
+        }
+        return OrtValue.CreateTensorValueFromMemory(longs, shape);
+    }
+
+    private void CheckOutputShape(string source)
+    {
+        var declared = _session.OutputMetadata[_outputNames[0]].Dimensions;
+        if (declared.Length > 0 && declared[^1] > 0 && declared[^1] != Labels.Length)
+        {
+            throw new ScoringException(ScoringError.LabelsShapeMismatch,
+                $"{source}: output '{_outputNames[0]}' has {declared[^1]} scores per text, but the manifest lists {Labels.Length} labels.");
+        }
+        // A warm-up call: checks dynamic output shapes and makes the first real request as fast as the rest.
+        Score(["warm-up"]);
+    }
+
+    public bool TryAcquire()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+            _leases++;
+            return true;
+        }
+    }
+
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _leases--;
+            if (_retired && _leases == 0 && !_disposed)
+            {
+                _disposed = true;
+                _session.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Disposes the session as soon as no call holds a lease.</summary>
+    public void Retire()
+    {
+        lock (_gate)
+        {
+            _retired = true;
+            if (_leases == 0 && !_disposed)
+            {
+                _disposed = true;
+                _session.Dispose();
+            }
+        }
+    }
+
+    public void Dispose() => Retire();
+}
