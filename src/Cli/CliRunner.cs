@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Verdict.Scoring;
+using Verdict.Training;
+
+namespace Verdict.Cli;
+
+/// <summary>Runs a command and turns the libraries' expected failures into one clear line and exit code 1 — never a stack trace.</summary>
+internal static class CliRunner
+{
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        try
+        {
+            return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Describe(ex) is { } message)
+        {
+            await Console.Error.WriteLineAsync($"error: {message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    /// <summary>The user-facing message of an expected failure, or null for a bug (which keeps its stack trace).</summary>
+    internal static string? Describe(Exception ex) => ex switch
+    {
+        TrainingDataException data => data.Message,
+        ScoringException scoring => $"{scoring.Message} ({scoring.Error})",
+        CliException cli => cli.Message,
+        IOException io => io.Message,
+        UnauthorizedAccessException access => access.Message,
+        Azure.RequestFailedException storage => $"storage request failed: {storage.Status} {storage.ErrorCode}",
+        _ => null,
+    };
+}

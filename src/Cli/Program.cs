@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Verdict.Cli;
+using Verdict.Cli.Models;
+
+var root = new RootCommand("Verdict: intent scoring with champion/challenger experiments.");
+root.Subcommands.Add(ModelsCommand.Create());
+return await CliRunner.RunAsync(root, args).ConfigureAwait(false);

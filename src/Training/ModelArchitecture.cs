@@ -1,0 +1,10 @@
+namespace Verdict.Training;
+
+/// <summary>The kinds of model the trainer builds.</summary>
+public enum ModelArchitecture
+{
+    /// <summary>Softmax regression on hashed word and character n-grams.</summary>
+    Linear,
+    /// <summary>An embedding bag of hashed n-grams, one ReLU hidden layer, then softmax (fastText-like).</summary>
+    Mlp,
+}

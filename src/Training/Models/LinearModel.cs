@@ -1,0 +1,64 @@
+using Verdict.Scoring.Featurizers;
+using Verdict.Training.Onnx;
+using Verdict.Training.Onnx.Proto;
+
+namespace Verdict.Training.Models;
+
+/// <summary>
+/// Softmax regression on hashed n-grams: <c>logits = Σⱼ xⱼ·W[idⱼ] + b</c>. In ONNX the sum is an
+/// embedding bag: Gather the rows of W, scale them by the weights, ReduceSum over the n-grams.
+/// </summary>
+internal sealed class LinearModel : ITrainableModel
+{
+    private readonly int _classes;
+    private readonly float[] _weights;
+    private readonly float[] _bias;
+    private readonly float[] _scratch;
+
+    public LinearModel(int buckets, int classes)
+    {
+        _classes = classes;
+        _weights = new float[(long)buckets * classes > int.MaxValue ? throw new ArgumentOutOfRangeException(nameof(buckets)) : buckets * classes];
+        _bias = new float[classes];
+        _scratch = new float[classes];
+        Buckets = buckets;
+    }
+
+    public int Buckets { get; }
+
+    public void Logits(SparseFeatures features, Span<float> logits)
+    {
+        _bias.CopyTo(logits);
+        for (var j = 0; j < features.Count; j++)
+        {
+            VectorMath.Axpy(features.Values[j], _weights.AsSpan(features.Ids[j] * _classes, _classes), logits);
+        }
+    }
+
+    public float Step(SparseFeatures features, int label, float learningRate)
+    {
+        var g = _scratch.AsSpan();
+        Logits(features, g);
+        var loss = -VectorMath.SoftmaxInPlace(g, label);
+        g[label] -= 1f;
+        for (var j = 0; j < features.Count; j++)
+        {
+            VectorMath.Axpy(-learningRate * features.Values[j], g, _weights.AsSpan(features.Ids[j] * _classes, _classes));
+        }
+        VectorMath.Axpy(-learningRate, g, _bias);
+        return loss;
+    }
+
+    public byte[] ToOnnx(string docString)
+    {
+        var b = new OnnxGraphBuilder("verdict-linear");
+        b.AddInput("ids", TensorProto.Types.DataType.Int64, "batch", "ngrams");
+        b.AddInput("weights", TensorProto.Types.DataType.Float, "batch", "ngrams");
+        b.AddOutput("logits", TensorProto.Types.DataType.Float, "batch", _classes);
+        b.AddInitializer("W", _weights, Buckets, _classes);
+        b.AddInitializer("b", _bias, _classes);
+        OnnxLayers.EmbeddingBag(b, "W", "bag");
+        b.Node("Add", ["bag", "b"], "logits");
+        return b.ToBytes(docString);
+    }
+}
