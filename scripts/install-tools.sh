@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what Verdict needs beyond the .NET SDK, into the repository's tools/ folder where possible:
+# Azurite (npm) for storage, and Debian's python3-onnx for the ONNX checker test.
+# Idempotent: a second run only checks.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+azurite_version="3.37.0"
+
+if [ ! -x "$root/tools/azurite/node_modules/.bin/azurite" ]; then
+  echo "installing azurite@$azurite_version into tools/azurite ..."
+  mkdir -p "$root/tools/azurite"
+  (cd "$root/tools/azurite" && [ -f package.json ] || echo '{"name":"verdict-tools","private":true}' > package.json)
+  (cd "$root/tools/azurite" && npm install --no-audit --no-fund --loglevel=error "azurite@$azurite_version" >/dev/null)
+fi
+
+if ! /usr/bin/python3 -c "import onnx" >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "installing python3-onnx (Debian) ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx >/dev/null) || echo "warning: python3-onnx could not be installed" >&2
+  fi
+fi
+echo "tools ready"

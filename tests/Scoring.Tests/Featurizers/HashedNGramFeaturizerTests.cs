@@ -1,0 +1,114 @@
+using Verdict.Scoring.Featurizers;
+
+namespace Verdict.Scoring.Tests.Featurizers;
+
+public sealed class HashedNGramFeaturizerTests
+{
+    private static readonly HashedNGramFeaturizer Featurizer = new(HashedNGramSettings.Default with { Buckets = 1 << 16, MaxChars = 2000 });
+
+    [Fact]
+    public void Extract_SameText_SameFeatures()
+    {
+        var a = Featurizer.Extract("Please remove me from your list");
+        var b = Featurizer.Extract("Please remove me from your list");
+        Assert.Equal(a.Ids, b.Ids);
+        Assert.Equal(a.Values, b.Values);
+    }
+
+    [Fact]
+    public void Extract_AnyText_IdsAscendingDistinctInRangeWithUnitNorm()
+    {
+        var features = Featurizer.Extract("Yes, let's talk on Friday! Yes yes.");
+        Assert.True(features.Count > 10);
+        for (var i = 1; i < features.Count; i++)
+        {
+            Assert.True(features.Ids[i] > features.Ids[i - 1]);
+        }
+        Assert.All(features.Ids, id => Assert.InRange(id, 0, (1 << 16) - 1));
+        Assert.Equal(1.0, Math.Sqrt(features.Values.Sum(v => (double)v * v)), 5);
+    }
+
+    [Theory]
+    // Independent reference (Python): FNV-1a 32 over each UTF-16 unit's low then high byte, basis 2166136261,
+    // then murmur3 fmix32. "a" -> 0x91e9da27, "hello" -> 0xf5939e9c, "привет" -> 0xf3364f56.
+    [InlineData("a", 0x91e9da27u)]
+    [InlineData("hello", 0xf5939e9cu)]
+    [InlineData("привет", 0xf3364f56u)]
+    public void Hash_Word_MatchesReferenceImplementation(string word, uint expected)
+    {
+        // Trained weights are indexed by these hashes: a change here silently breaks every published model.
+        Assert.Equal(expected, StableHash.Hash(word, 2166136261));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("!!! ??? ...")]
+    public void Extract_NoWords_ReturnsNoFeatures(string text) => Assert.Equal(0, Featurizer.Extract(text).Count);
+
+    [Fact]
+    public void Extract_CaseAndWidthVariants_FeaturizeAlike()
+    {
+        var plain = Featurizer.Extract("hello world");
+        Assert.Equal(plain.Ids, Featurizer.Extract("HELLO World").Ids);
+        Assert.Equal(plain.Ids, Featurizer.Extract("ＨＥＬＬＯ ｗｏｒｌｄ").Ids); // full-width, NFKC
+    }
+
+    [Fact]
+    public void Extract_NonLatinScripts_CaseFoldAndTokenize()
+    {
+        Assert.Equal(Featurizer.Extract("привет мир").Ids, Featurizer.Extract("ПРИВЕТ МИР").Ids);
+        Assert.Equal(Featurizer.Extract("καλημέρα").Ids, Featurizer.Extract("ΚΑΛΗΜΈΡΑ").Ids);
+        Assert.True(Featurizer.Extract("أضف تذكيرًا اليوم").Count > 5);
+        Assert.True(Featurizer.Extract("हिंदी में नमस्ते").Count > 5);
+    }
+
+    [Fact]
+    public void Extract_UnsegmentedScript_MakesEveryCharacterAWord()
+    {
+        // Japanese has no spaces: each character is a word, so shared characters share features.
+        var a = Featurizer.Extract("明日の天気");
+        var b = Featurizer.Extract("今日の天気");
+        Assert.True(a.Ids.Intersect(b.Ids).Count() >= 3);
+    }
+
+    [Fact]
+    public void Extract_LoneSurrogates_TreatedAsReplacementCharacter()
+    {
+        var lone = Featurizer.Extract("abc\uD800def \uDC00x");
+        var replaced = Featurizer.Extract("abc\uFFFDdef \uFFFDx");
+        Assert.Equal(replaced.Ids, lone.Ids);
+    }
+
+    [Fact]
+    public void Extract_ControlCharacters_SeparateWordsLikeSpaces()
+    {
+        Assert.Equal(Featurizer.Extract("hello world").Ids, Featurizer.Extract("hello\u0000world").Ids);
+        Assert.Equal(Featurizer.Extract("hello world").Ids, Featurizer.Extract("hello\u001Bworld").Ids);
+    }
+
+    [Fact]
+    public void Extract_TextOverMaxChars_ReadsOnlyThePrefix()
+    {
+        var prefix = string.Concat(Enumerable.Repeat("word ", 400)); // 2000 chars
+        var huge = prefix + new string('z', 1_000_000);
+        Assert.Equal(Featurizer.Extract(prefix).Ids, Featurizer.Extract(huge).Ids);
+    }
+
+    [Fact]
+    public void Extract_SurrogatePairCutAtMaxChars_DoesNotThrow()
+    {
+        var text = new string('a', 1999) + "😀";
+        Assert.True(Featurizer.Extract(text).Count > 0);
+    }
+
+    [Fact]
+    public void Featurize_Batch_PadsWithZeroWeight()
+    {
+        var batch = Featurizer.Featurize(["one", "a much longer text with many words in it"]);
+        Assert.Equal(2, batch.Rows);
+        var weights = batch.Tensors.Single(t => t.Role == "weights").FloatData!;
+        var shortCount = Featurizer.Extract("one").Count;
+        Assert.All(weights.Skip(shortCount).Take(batch.Columns - shortCount), w => Assert.Equal(0f, w));
+    }
+}
