@@ -11,7 +11,8 @@ internal static class CliRunner
     {
         try
         {
-            return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+            var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+            return await root.Parse(args).InvokeAsync(configuration).ConfigureAwait(false);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {

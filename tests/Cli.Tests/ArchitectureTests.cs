@@ -1,0 +1,35 @@
+using System.Reflection;
+
+namespace Verdict.Cli.Tests;
+
+public sealed class ArchitectureTests
+{
+    private static readonly Assembly Scoring = typeof(Verdict.Scoring.IIntentScorer).Assembly;
+    private static readonly Assembly Training = typeof(Verdict.Training.IntentTrainer).Assembly;
+
+    [Fact]
+    public void PublicLibraryTypes_AreSealedRecordsInterfacesEnumsOrStatic()
+    {
+        var offenders = new[] { Scoring, Training }
+            .SelectMany(a => a.GetExportedTypes())
+            .Where(t => !(t.IsInterface || t.IsEnum || t.IsValueType || t.IsSealed || (t.IsAbstract && t.IsSealed)))
+            .Select(t => t.FullName)
+            .ToList();
+        Assert.Empty(offenders);
+    }
+
+    [Fact]
+    public void Scoring_DependsOnNoOtherVerdictLibraryNorAspNetCore()
+    {
+        var references = Scoring.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.DoesNotContain(references, r => r.StartsWith("Verdict.", StringComparison.Ordinal));
+        Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Training_DependsOnlyOnScoringAmongVerdictLibraries()
+    {
+        var references = Training.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Verdict.", StringComparison.Ordinal));
+        Assert.Equal(["Verdict.Scoring"], references);
+    }
+}
