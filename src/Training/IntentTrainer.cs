@@ -150,9 +150,9 @@ public static class IntentTrainer
         var package = ModelPackage.ReadFolderAsync(directory, CancellationToken.None).GetAwaiter().GetResult();
         using var served = OnnxIntentModel.Load(package, intraOpThreads: 1, useCuda: false);
         var agreements = 0;
-        for (var start = 0; start < test.Count; start += 256)
+        var start = 0;
+        foreach (var batch in test.Select(e => e.Text).Chunk(256))
         {
-            var batch = test.Skip(start).Take(256).Select(e => e.Text).ToArray();
             var scores = served.Score(batch);
             for (var i = 0; i < scores.Length; i++)
             {
@@ -161,6 +161,7 @@ public static class IntentTrainer
                     agreements++;
                 }
             }
+            start += batch.Length;
         }
         return agreements;
     }

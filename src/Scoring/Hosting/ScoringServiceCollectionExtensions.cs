@@ -18,7 +18,7 @@ public static class ScoringServiceCollectionExtensions
         services.AddOptions<ScoringOptions>()
             .BindConfiguration(sectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.ExecutionProvider != ExecutionProviderKind.Cuda || CudaAvailable(),
+            .Validate(o => o.ExecutionProvider != ExecutionProviderKind.Cuda || ExecutionProviderSelector.CudaAvailable(),
                 $"{sectionName}:ExecutionProvider is 'cuda', but this ONNX Runtime build has no CUDA provider; use 'cpu' or 'cuda-or-cpu'.")
             .ValidateOnStart();
         services.AddSingleton(sp => ScoringRuntime.Create(
@@ -29,7 +29,4 @@ public static class ScoringServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<ScoringRuntime>().Registry);
         return services;
     }
-
-    private static bool CudaAvailable() =>
-        Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains(ExecutionProviderSelector.CudaProvider);
 }

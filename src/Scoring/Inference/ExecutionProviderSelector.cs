@@ -8,6 +8,9 @@ internal static class ExecutionProviderSelector
 {
     public const string CudaProvider = "CUDAExecutionProvider";
 
+    /// <summary>Whether this ONNX Runtime build offers the CUDA provider.</summary>
+    public static bool CudaAvailable() => OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider);
+
     /// <summary>True for CUDA. Throws for <see cref="ExecutionProviderKind.Cuda"/> when this build of ONNX Runtime lacks it.</summary>
     public static bool UseCuda(ExecutionProviderKind kind, ILogger logger, IReadOnlyCollection<string>? available = null)
     {

@@ -9,14 +9,18 @@ internal sealed class ModelPackage
 {
     public const string ManifestFile = "manifest.json";
 
-    private ModelPackage(ModelManifest manifest, byte[] onnx, IReadOnlyDictionary<string, byte[]> assets)
+    private ModelPackage(ModelManifest manifest, byte[] manifestBytes, byte[] onnx, IReadOnlyDictionary<string, byte[]> assets)
     {
         Manifest = manifest;
+        ManifestBytes = manifestBytes;
         Onnx = onnx;
         Assets = assets;
     }
 
     public ModelManifest Manifest { get; }
+
+    /// <summary>The manifest exactly as read, so publishing copies it byte for byte.</summary>
+    public byte[] ManifestBytes { get; }
 
     public byte[] Onnx { get; }
 
@@ -74,7 +78,7 @@ internal sealed class ModelPackage
                     ScoringError.UnknownFeaturizer,
                     $"{source}: featurizer '{manifest.Featurizer.Type}' is unknown; expected '{FeaturizerSpec.HashedNGrams}' or '{FeaturizerSpec.WordPiece}'.");
         }
-        return new ModelPackage(manifest, onnx, assets);
+        return new ModelPackage(manifest, manifestBytes, onnx, assets);
     }
 
     /// <summary>Reads a package from a local folder.</summary>
@@ -86,13 +90,13 @@ internal sealed class ModelPackage
         }, cancellationToken);
 
     /// <summary>All files, manifest last (publishers write it last so a half-published version is never visible).</summary>
-    public IEnumerable<KeyValuePair<string, byte[]>> Files(byte[] manifestBytes)
+    public IEnumerable<KeyValuePair<string, byte[]>> Files()
     {
         yield return new(Manifest.Model.File, Onnx);
         foreach (var asset in Assets)
         {
             yield return asset;
         }
-        yield return new(ManifestFile, manifestBytes);
+        yield return new(ManifestFile, ManifestBytes);
     }
 }

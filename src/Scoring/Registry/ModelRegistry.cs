@@ -91,8 +91,7 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
         var manifest = package.Manifest;
         try
         {
-            var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(packageDirectory, ModelPackage.ManifestFile), cancellationToken).ConfigureAwait(false);
-            await _store.WriteVersionAsync(manifest.Name, manifest.Version, package.Files(manifestBytes), cancellationToken).ConfigureAwait(false);
+            await _store.WriteVersionAsync(manifest.Name, manifest.Version, package.Files(), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -1,6 +1,4 @@
 using Verdict.Scoring.Featurizers;
-using Verdict.Training.Onnx;
-using Verdict.Training.Onnx.Proto;
 
 namespace Verdict.Training.Models;
 
@@ -51,10 +49,7 @@ internal sealed class LinearModel : ITrainableModel
 
     public byte[] ToOnnx(string docString)
     {
-        var b = new OnnxGraphBuilder("verdict-linear");
-        b.AddInput("ids", TensorProto.Types.DataType.Int64, "batch", "ngrams");
-        b.AddInput("weights", TensorProto.Types.DataType.Float, "batch", "ngrams");
-        b.AddOutput("logits", TensorProto.Types.DataType.Float, "batch", _classes);
+        var b = OnnxLayers.HashedNGramGraph("verdict-linear", _classes);
         b.AddInitializer("W", _weights, Buckets, _classes);
         b.AddInitializer("b", _bias, _classes);
         OnnxLayers.EmbeddingBag(b, "W", "bag");

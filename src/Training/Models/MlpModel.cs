@@ -1,6 +1,4 @@
 using Verdict.Scoring.Featurizers;
-using Verdict.Training.Onnx;
-using Verdict.Training.Onnx.Proto;
 
 namespace Verdict.Training.Models;
 
@@ -125,10 +123,7 @@ internal sealed class MlpModel : ITrainableModel
 
     public byte[] ToOnnx(string docString)
     {
-        var b = new OnnxGraphBuilder("verdict-mlp");
-        b.AddInput("ids", TensorProto.Types.DataType.Int64, "batch", "ngrams");
-        b.AddInput("weights", TensorProto.Types.DataType.Float, "batch", "ngrams");
-        b.AddOutput("logits", TensorProto.Types.DataType.Float, "batch", _classes);
+        var b = OnnxLayers.HashedNGramGraph("verdict-mlp", _classes);
         b.AddInitializer("E", _embeddings, Buckets, _dim);
         b.AddInitializer("W1", Transpose(_w1, _hidden, _dim), _dim, _hidden);
         b.AddInitializer("b1", _b1, _hidden);

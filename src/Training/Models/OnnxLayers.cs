@@ -1,9 +1,20 @@
 using Verdict.Training.Onnx;
+using Verdict.Training.Onnx.Proto;
 
 namespace Verdict.Training.Models;
 
 internal static class OnnxLayers
 {
+    /// <summary>A graph over hashed n-grams: inputs <c>ids</c> and <c>weights</c> ([batch, n]), output <c>logits</c> ([batch, classes]).</summary>
+    public static OnnxGraphBuilder HashedNGramGraph(string name, int classes)
+    {
+        var b = new OnnxGraphBuilder(name);
+        b.AddInput("ids", TensorProto.Types.DataType.Int64, "batch", "ngrams");
+        b.AddInput("weights", TensorProto.Types.DataType.Float, "batch", "ngrams");
+        b.AddOutput("logits", TensorProto.Types.DataType.Float, "batch", classes);
+        return b;
+    }
+
     /// <summary>
     /// <c>output[b] = Σₙ weights[b,n] · table[ids[b,n]]</c>: Gather → Mul by the unsqueezed weights →
     /// ReduceSum over n. Padding uses id 0 with weight 0, so it adds nothing.

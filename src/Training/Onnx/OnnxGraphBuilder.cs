@@ -25,20 +25,17 @@ internal sealed class OnnxGraphBuilder
     public void AddOutput(string name, TensorProto.Types.DataType type, params object[] dims) =>
         _graph.Output.Add(ValueInfo(name, type, dims));
 
-    public string AddInitializer(string name, ReadOnlySpan<float> values, params long[] dims)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.AddRange(dims);
-        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
-        _graph.Initializer.Add(tensor);
-        return name;
-    }
+    public string AddInitializer(string name, ReadOnlySpan<float> values, params long[] dims) =>
+        AddRawInitializer(name, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(values), dims);
 
-    public string AddInt64Initializer(string name, ReadOnlySpan<long> values, params long[] dims)
+    public string AddInt64Initializer(string name, ReadOnlySpan<long> values, params long[] dims) =>
+        AddRawInitializer(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values), dims);
+
+    /// <summary>An initializer as little-endian raw bytes (what raw_data holds for every element type).</summary>
+    private string AddRawInitializer(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, long[] dims)
     {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(bytes) };
         tensor.Dims.AddRange(dims);
-        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
         _graph.Initializer.Add(tensor);
         return name;
     }
