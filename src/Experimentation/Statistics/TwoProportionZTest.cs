@@ -1,0 +1,90 @@
+namespace Verdict.Experimentation.Statistics;
+
+/// <summary>
+/// Two-proportion z-test: pooled variance for the p-value (the test of equal rates), unpooled (Wald)
+/// variance for the interval of the difference. Two-sided.
+/// </summary>
+/// <remarks>
+/// Relative lift uses the delta-method interval when every arm has at least
+/// <see cref="MinCellForDelta"/> successes and as many failures; otherwise (small samples, rates near 0 or 1)
+/// it uses the log risk ratio interval, with 0.5 added to every cell when a count is zero.
+/// Guard order: an empty arm, then zero pooled variance (all correct or all wrong in both arms).
+/// </remarks>
+internal static class TwoProportionZTest
+{
+    public const string Name = "two-proportion-z";
+    public const int MinCellForDelta = 10;
+
+    public static Comparison Compute(string control, string treatment, ProportionSummary c, ProportionSummary t, double alpha)
+    {
+        var empty = new Comparison { Control = control, Treatment = treatment, Test = Name };
+        if (c.Count == 0 || t.Count == 0)
+        {
+            return empty with { Reason = UninformativeReason.EmptyArm };
+        }
+
+        double pc = (double)c.Successes / c.Count;
+        double pt = (double)t.Successes / t.Count;
+        double pooled = (double)(c.Successes + t.Successes) / (c.Count + t.Count);
+        double pooledVar = pooled * (1 - pooled) * ((1.0 / c.Count) + (1.0 / t.Count));
+        if (pooledVar <= 0)
+        {
+            return empty with { Diff = pt - pc, Reason = UninformativeReason.ZeroVariance };
+        }
+
+        double diff = pt - pc;
+        double z = diff / Math.Sqrt(pooledVar);
+        double crit = Tails.NormalCritical(alpha);
+        double varC = pc * (1 - pc) / c.Count;
+        double varT = pt * (1 - pt) / t.Count;
+        double se = Math.Sqrt(varC + varT);
+        double p = Tails.NormalTwoSided(z);
+
+        var result = empty with
+        {
+            Statistic = z,
+            Diff = diff,
+            CiLow = diff - (crit * se),
+            CiHigh = diff + (crit * se),
+            PValue = p,
+            Significant = p < alpha,
+        };
+        return WithRelativeLift(result, c, t, pc, pt, varC, varT, crit);
+    }
+
+    private static Comparison WithRelativeLift(
+        Comparison result, ProportionSummary c, ProportionSummary t, double pc, double pt, double varC, double varT, double crit)
+    {
+        if (c.Successes == 0)
+        {
+            return result with { RelLiftReason = UninformativeReason.ZeroControlMean };
+        }
+
+        double rel = (pt / pc) - 1;
+        bool deltaOk = Math.Min(Math.Min(c.Successes, c.Count - c.Successes), Math.Min(t.Successes, t.Count - t.Successes)) >= MinCellForDelta;
+        if (deltaOk)
+        {
+            double varRel = (varT / (pc * pc)) + (pt * pt * varC / (pc * pc * pc * pc));
+            double half = crit * Math.Sqrt(varRel);
+            return result with { RelLift = rel, RelCiLow = rel - half, RelCiHigh = rel + half, RelCiMethod = "delta" };
+        }
+
+        double sc = c.Successes, nc = c.Count, st = t.Successes, nt = t.Count;
+        if (sc == 0 || st == 0 || sc == nc || st == nt)
+        {
+            sc += 0.5;
+            st += 0.5;
+            nc += 1;
+            nt += 1;
+        }
+        double logRr = Math.Log((st / nt) / (sc / nc));
+        double seLog = Math.Sqrt((1 / st) - (1 / nt) + (1 / sc) - (1 / nc));
+        return result with
+        {
+            RelLift = rel,
+            RelCiLow = Math.Exp(logRr - (crit * seLog)) - 1,
+            RelCiHigh = Math.Exp(logRr + (crit * seLog)) - 1,
+            RelCiMethod = "log-risk-ratio",
+        };
+    }
+}
