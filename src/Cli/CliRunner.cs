@@ -27,6 +27,7 @@ internal static class CliRunner
         TrainingDataException data => data.Message,
         ScoringException scoring => $"{scoring.Message} ({scoring.Error})",
         CliException cli => cli.Message,
+        Verdict.Experimentation.Events.EventLogException log => log.Message,
         IOException io => io.Message,
         UnauthorizedAccessException access => access.Message,
         Azure.RequestFailedException storage => $"storage request failed: {storage.Status} {storage.ErrorCode}",

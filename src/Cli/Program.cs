@@ -1,9 +1,12 @@
 using System.CommandLine;
 using Verdict.Cli;
+using Verdict.Cli.Analysis;
 using Verdict.Cli.Demo;
 using Verdict.Cli.Models;
 
 var root = new RootCommand("Verdict: intent scoring with champion/challenger experiments.");
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(PowerCommand.Create());
 return await CliRunner.RunAsync(root, args).ConfigureAwait(false);

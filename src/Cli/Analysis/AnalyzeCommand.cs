@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Globalization;
+using Verdict.Cli.Models;
+using Verdict.Experimentation.Analysis;
+using Verdict.Experimentation.Events;
+
+namespace Verdict.Cli.Analysis;
+
+/// <summary><c>verdict analyze</c> (Contract 2).</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create()
+    {
+        var events = new Option<string[]>("--events")
+        {
+            Description = "JSONL files, folders of them, or Blob prefixes (blob://container/prefix).",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var experiment = new Option<string?>("--experiment") { Description = "The experiment (required when the log holds several)." };
+        var control = new Option<string?>("--control") { Description = "The control arm (default: champion, else control, else the first arm by name)." };
+        var alpha = new Option<double>("--alpha") { Description = "Significance level.", DefaultValueFactory = _ => 0.05 };
+        var weights = new Option<string?>("--weights") { Description = "Planned weights, ARM=W,... (default: equal)." };
+        var asOf = new Option<string?>("--as-of") { Description = "Ignore events after this RFC 3339 instant." };
+        var format = new Option<string>("--format") { Description = "json, md or html.", DefaultValueFactory = _ => "json" };
+        format.AcceptOnlyFromAmong("json", "md");
+        var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output." };
+        var strict = new Option<bool>("--strict") { Description = "Fail on the first malformed line instead of skipping it." };
+        var planned = new Option<long?>("--planned-units") { Description = "Planned total units; before they are reached, decisions use always-valid p-values." };
+        var phase = new Option<string?>("--phase") { Description = "aa or ab (default: the latest phase in the log)." };
+        phase.AcceptOnlyFromAmong("aa", "ab");
+        var positive = new Option<string>("--positive-intents") { Description = "Reply intents counted as positive, comma-separated.", DefaultValueFactory = _ => "positive" };
+        var storage = new Option<string?>("--storage") { Description = $"Storage connection string for Blob paths (default: ${RegistryOptions.ConnectionStringVariable})." };
+
+        var command = new Command("analyze", "Analyse an experiment's event log: sample-ratio check, tests per metric, verdict.")
+        {
+            events, experiment, control, alpha, weights, asOf, format, output, strict, planned, phase, positive, storage,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            double a = parse.GetValue(alpha);
+            if (a is <= 0 or > 0.5)
+            {
+                throw new CliException("--alpha must be in (0, 0.5].");
+            }
+            long? plannedUnits = parse.GetValue(planned);
+            if (plannedUnits is <= 0)
+            {
+                throw new CliException("--planned-units must be positive.");
+            }
+            var request = new AnalysisRequest
+            {
+                Events = parse.GetValue(events) ?? [],
+                Experiment = parse.GetValue(experiment),
+                Control = parse.GetValue(control),
+                Alpha = a,
+                Weights = ParseWeights(parse.GetValue(weights)),
+                AsOf = ParseInstant(parse.GetValue(asOf)),
+                Strict = parse.GetValue(strict),
+                PlannedUnits = plannedUnits,
+                Phase = parse.GetValue(phase) switch { "aa" => EventPhase.AA, "ab" => EventPhase.AB, _ => null },
+                PositiveIntents = [.. (parse.GetValue(positive) ?? "positive").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                BlobConnectionString = parse.GetValue(storage) ?? Environment.GetEnvironmentVariable(RegistryOptions.ConnectionStringVariable),
+            };
+            var result = await ExperimentAnalysis.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            string text = parse.GetValue(format) == "md" ? AnalysisFormats.ToMarkdown(result) : AnalysisFormats.ToJson(result) + "\n";
+            await Output.WriteAsync(parse.GetValue(output), text, cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    internal static Dictionary<string, double>? ParseWeights(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || !double.TryParse(part[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !double.IsFinite(w) || w < 0)
+            {
+                throw new CliException($"--weights: '{part}' is not ARM=WEIGHT with a weight ≥ 0.");
+            }
+            if (!weights.TryAdd(part[..eq], w))
+            {
+                throw new CliException($"--weights: arm '{part[..eq]}' is given twice.");
+            }
+        }
+        return weights.Values.Sum() > 0 ? weights : throw new CliException("--weights: the weights sum to zero.");
+    }
+
+    private static DateTimeOffset? ParseInstant(string? text) =>
+        text is null ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value.ToUniversalTime()
+        : throw new CliException($"--as-of: '{text}' is not an RFC 3339 timestamp.");
+}

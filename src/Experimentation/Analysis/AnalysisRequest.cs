@@ -1,0 +1,41 @@
+namespace Verdict.Experimentation.Analysis;
+
+/// <summary>What to analyse and how (Contract 2's options).</summary>
+public sealed record AnalysisRequest
+{
+    /// <summary>JSONL files, folders of them, or Blob prefixes (<c>blob://container/prefix</c>).</summary>
+    public required IReadOnlyList<string> Events { get; init; }
+
+    /// <summary>The experiment; may be omitted when the log holds one.</summary>
+    public string? Experiment { get; init; }
+
+    /// <summary>The control arm; by default <c>champion</c>, else <c>control</c>, else the first arm by name.</summary>
+    public string? Control { get; init; }
+
+    /// <summary>Significance level, in (0, 0.5].</summary>
+    public double Alpha { get; init; } = 0.05;
+
+    /// <summary>Planned weights per arm for the sample-ratio check; equal weights when absent.</summary>
+    public IReadOnlyDictionary<string, double>? Weights { get; init; }
+
+    /// <summary>Ignore events after this instant (an interim look at a past moment).</summary>
+    public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>Fail on the first malformed line instead of skipping it.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>Planned total units across arms; before it is reached, decisions use always-valid p-values.</summary>
+    public long? PlannedUnits { get; init; }
+
+    /// <summary>Reply intents that count as positive (template experiments).</summary>
+    public IReadOnlyList<string> PositiveIntents { get; init; } = ["positive"];
+
+    /// <summary>Phase to analyse (<c>aa</c> or <c>ab</c>); by default the latest in the log.</summary>
+    public Events.EventPhase? Phase { get; init; }
+
+    /// <summary>Storage connection string for Blob paths.</summary>
+    public string? BlobConnectionString { get; init; }
+
+    /// <summary>Seed of the Monte Carlo for probability to be best.</summary>
+    public int Seed { get; init; } = 20_261_122;
+}

@@ -1,0 +1,145 @@
+using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Statistics;
+
+namespace Verdict.Experimentation.Analysis;
+
+/// <summary>The result of <c>verdict analyze</c> (Contract 2); documented field by field in docs/analyze.md.</summary>
+public sealed record AnalysisResult
+{
+    /// <summary>Experiment id.</summary>
+    public required string Experiment { get; init; }
+
+    /// <summary><c>model</c> or <c>template</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary><c>aa</c>, <c>ab</c>, or null when the log does not say.</summary>
+    public string? Phase { get; init; }
+
+    /// <summary>Significance level.</summary>
+    public double Alpha { get; init; }
+
+    /// <summary>The control arm.</summary>
+    public string? Control { get; init; }
+
+    /// <summary>Events after this instant were ignored.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>First and last exposure analysed.</summary>
+    public DateTimeOffset? FirstExposure { get; init; }
+
+    /// <summary>Last exposure analysed.</summary>
+    public DateTimeOffset? LastExposure { get; init; }
+
+    /// <summary>Planned total units, when given.</summary>
+    public long? PlannedUnits { get; init; }
+
+    /// <summary>Whether units have several exposures, so metrics are unit-level ratios (delta method).</summary>
+    public bool UnitLevelMetrics { get; init; }
+
+    /// <summary>Arms with exposures and units.</summary>
+    public required IReadOnlyList<ArmResult> Arms { get; init; }
+
+    /// <summary>Sample-ratio mismatch check.</summary>
+    public required SampleRatioResult Srm { get; init; }
+
+    /// <summary>Per-metric results.</summary>
+    public required IReadOnlyList<MetricResult> Metrics { get; init; }
+
+    /// <summary>How the always-valid results were computed.</summary>
+    public required SequentialSettings Sequential { get; init; }
+
+    /// <summary>The verdict.</summary>
+    public required Verdict Verdict { get; init; }
+
+    /// <summary>The A/A phase's verdict, when the log also holds A/A exposures and the A/B phase is analysed.</summary>
+    public Verdict? AaVerdict { get; init; }
+
+    /// <summary>What reading the log found.</summary>
+    public required EventLogDiagnostics Log { get; init; }
+}
+
+/// <summary>One arm's exposure counts.</summary>
+/// <param name="Name">Arm name.</param>
+/// <param name="Exposures">Exposures counted (first per id).</param>
+/// <param name="Units">Distinct randomization units.</param>
+/// <param name="Models">Models the arm served (<c>name@version</c>).</param>
+public sealed record ArmResult(string Name, long Exposures, long Units, IReadOnlyList<string> Models);
+
+/// <summary>One metric: per-arm estimates and comparisons.</summary>
+public sealed record MetricResult
+{
+    /// <summary><c>accuracy</c>, <c>handlingSeconds</c>, <c>replyRate</c> or <c>positiveReplyRate</c>.</summary>
+    public required string Metric { get; init; }
+
+    /// <summary><c>email</c> or <c>unit</c> (ratio metric per unit, delta method).</summary>
+    public required string Level { get; init; }
+
+    /// <summary>Which direction is better: <c>higher</c> or <c>lower</c>.</summary>
+    public required string Better { get; init; }
+
+    /// <summary>Per-arm estimates.</summary>
+    public required IReadOnlyList<ArmMetric> Arms { get; init; }
+
+    /// <summary>Comparisons against the control (or all pairs for templates).</summary>
+    public required IReadOnlyList<Comparison> Comparisons { get; init; }
+
+    /// <summary>Test that all arms share one rate (three or more arms).</summary>
+    public OmnibusResult? Omnibus { get; init; }
+}
+
+/// <summary>One arm's estimate of a metric.</summary>
+public sealed record ArmMetric
+{
+    /// <summary>Arm name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Observations (labelled emails, timed emails, messages, or units at unit level).</summary>
+    public long N { get; init; }
+
+    /// <summary>Rate or mean; null without observations.</summary>
+    public double? Mean { get; init; }
+
+    /// <summary>Lower end of the interval (Wilson for rates, t for means, delta method for unit ratios).</summary>
+    public double? CiLow { get; init; }
+
+    /// <summary>Upper end of the interval.</summary>
+    public double? CiHigh { get; init; }
+
+    /// <summary>Median (handling time only).</summary>
+    public double? Median { get; init; }
+
+    /// <summary>Posterior probability that this arm is best (rates with three or more arms, and templates).</summary>
+    public double? ProbabilityBest { get; init; }
+
+    /// <summary>Posterior expected loss of choosing this arm, in rate units.</summary>
+    public double? ExpectedLoss { get; init; }
+
+    /// <summary>Why the estimate is null.</summary>
+    public UninformativeReason? Reason { get; init; }
+}
+
+/// <summary>Settings of the always-valid inference.</summary>
+/// <param name="Method">The method's name.</param>
+/// <param name="TuningUnits">Total units at which the confidence sequence is tuned to be narrowest.</param>
+/// <param name="DecisionsUse">Which p-values the verdict used: <c>fixed-horizon</c> or <c>always-valid</c>.</param>
+public sealed record SequentialSettings(string Method, double TuningUnits, string DecisionsUse);
+
+/// <summary>The verdict and its one-sentence summary.</summary>
+public sealed record Verdict
+{
+    /// <summary>
+    /// <c>aa-passed</c>, <c>aa-failed</c>, <c>aa-in-progress</c>, <c>ab-winner</c>, <c>ab-mixed</c>, <c>ab-no-difference</c>,
+    /// <c>ab-inconclusive</c>, <c>template-winner</c>, <c>template-no-difference</c>, <c>template-no-winner-yet</c>,
+    /// <c>srm-mismatch</c> or <c>no-data</c>.
+    /// </summary>
+    public required string Status { get; init; }
+
+    /// <summary>Plain-English summary a product manager can act on.</summary>
+    public required string Summary { get; init; }
+
+    /// <summary>The winning arm, when there is one.</summary>
+    public string? Winner { get; init; }
+
+    /// <summary>Units still needed to reach the planned sample, when it is known and not reached.</summary>
+    public long? UnitsNeeded { get; init; }
+}

@@ -1,0 +1,35 @@
+using Verdict.Experimentation.Events;
+
+namespace Verdict.Experimentation.Analysis;
+
+/// <summary>Entry point of <c>verdict analyze</c>: reads the event log, runs the tests, returns the verdict.</summary>
+public static class ExperimentAnalysis
+{
+    /// <summary>Reads every source of the request and analyses one experiment.</summary>
+    /// <exception cref="EventLogException">A path is missing, a line is malformed under <see cref="AnalysisRequest.Strict"/>, or the experiment is ambiguous.</exception>
+    public static async Task<AnalysisResult> RunAsync(AnalysisRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Alpha is <= 0 or > 0.5)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Alpha, "alpha must be in (0, 0.5]");
+        }
+        var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents);
+        foreach (string path in request.Events)
+        {
+            await EventSources.ReadAsync(reader, path, request.BlobConnectionString, cancellationToken).ConfigureAwait(false);
+        }
+        return Analyze(reader, request);
+    }
+
+    internal static AnalysisResult Analyze(EventLogReader reader, AnalysisRequest request)
+    {
+        var observations = reader.Complete(request.Phase);
+        ExperimentObservations? aa = null;
+        if (observations.Phase == EventPhase.AB && reader.PhasesOf().Contains(EventPhase.AA))
+        {
+            aa = reader.Complete(EventPhase.AA);
+        }
+        return ExperimentAnalyzer.Analyze(observations, request, aa);
+    }
+}

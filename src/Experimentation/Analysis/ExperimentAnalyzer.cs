@@ -1,0 +1,280 @@
+using MathNet.Numerics.Distributions;
+using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Statistics;
+
+namespace Verdict.Experimentation.Analysis;
+
+/// <summary>Turns per-arm observations into tests, then a verdict.</summary>
+internal static class ExperimentAnalyzer
+{
+    public const string Accuracy = "accuracy", HandlingSeconds = "handlingSeconds", ReplyRate = "replyRate", PositiveReplyRate = "positiveReplyRate";
+
+    public static AnalysisResult Analyze(ExperimentObservations obs, AnalysisRequest request, ExperimentObservations? aaObservations = null)
+    {
+        double alpha = request.Alpha;
+        var arms = obs.Arms;
+        string? control = ChooseControl(arms, request.Control);
+        long totalUnits = arms.Sum(a => a.Units);
+        bool planReached = request.PlannedUnits is not long planned || totalUnits >= planned;
+        double tuning = request.PlannedUnits ?? SequentialTest.DefaultTuningUnits;
+        var context = new Context(alpha, control ?? "", planReached, tuning, obs.SeveralExposuresPerUnit, request.Seed);
+
+        var srm = SampleRatioTest.Compute(arms.ToDictionary(a => a.Name, a => a.Units, StringComparer.Ordinal), request.Weights);
+        var metrics = new List<MetricResult>();
+        if (control is not null)
+        {
+            if (obs.IsTemplate)
+            {
+                metrics.Add(RateMetric(PositiveReplyRate, arms, a => a.PositiveReplies, a => a.PositiveRepliesByUnit, context, allPairs: true));
+                metrics.Add(RateMetric(ReplyRate, arms, a => a.Replies, a => a.RepliesByUnit, context, allPairs: true));
+            }
+            else
+            {
+                metrics.Add(RateMetric(Accuracy, arms, a => a.Accuracy, a => a.AccuracyByUnit, context, allPairs: false));
+                metrics.Add(HandlingMetric(arms, context));
+            }
+        }
+
+        var result = new AnalysisResult
+        {
+            Experiment = obs.Experiment,
+            Kind = obs.IsTemplate ? "template" : "model",
+            Phase = PhaseName(obs.Phase),
+            Alpha = alpha,
+            Control = control,
+            AsOf = request.AsOf,
+            FirstExposure = obs.FirstExposure,
+            LastExposure = obs.LastExposure,
+            PlannedUnits = request.PlannedUnits,
+            UnitLevelMetrics = obs.SeveralExposuresPerUnit,
+            Arms = [.. arms.Select(a => new ArmResult(a.Name, a.Exposures, a.Units, [.. a.Models]))],
+            Srm = srm,
+            Metrics = metrics,
+            Sequential = new SequentialSettings("asymptotic-confidence-sequence (Gaussian mixture)", tuning, planReached ? "fixed-horizon" : "always-valid"),
+            Verdict = new Verdict { Status = "no-data", Summary = "" },
+            Log = obs.Diagnostics,
+        };
+        result = result with { Verdict = Verdicts.Decide(result, obs.Phase, totalUnits) };
+        if (aaObservations is not null)
+        {
+            var aaResult = Analyze(aaObservations, request with { Phase = EventPhase.AA, PlannedUnits = null }, null);
+            result = result with { AaVerdict = aaResult.Verdict };
+        }
+        return result;
+    }
+
+    private sealed record Context(double Alpha, string Control, bool PlanReached, double TuningUnits, bool UnitLevel, int Seed);
+
+    private static string? PhaseName(EventPhase phase) => phase switch
+    {
+        EventPhase.AA => "aa",
+        EventPhase.AB => "ab",
+        _ => null,
+    };
+
+    private static string? ChooseControl(IReadOnlyList<ArmObservations> arms, string? requested)
+    {
+        if (requested is not null)
+        {
+            return arms.Any(a => a.Name == requested)
+                ? requested
+                : throw new EventLogException($"--control {requested}: no such arm in the log (arms: {string.Join(", ", arms.Select(a => a.Name))})");
+        }
+        if (arms.Count == 0)
+        {
+            return null;
+        }
+        return arms.FirstOrDefault(a => a.Name == "champion")?.Name ?? arms.FirstOrDefault(a => a.Name == "control")?.Name ?? arms[0].Name;
+    }
+
+    private static MetricResult RateMetric(
+        string metric, IReadOnlyList<ArmObservations> arms, Func<ArmObservations, ProportionSummary> email, Func<ArmObservations, RatioSummary> unit, Context ctx, bool allPairs)
+    {
+        double crit = Tails.NormalCritical(ctx.Alpha);
+        var armMetrics = new List<ArmMetric>();
+        foreach (var arm in arms)
+        {
+            if (ctx.UnitLevel)
+            {
+                var r = unit(arm);
+                double? v = DeltaMethodTest.RatioVariance(r);
+                armMetrics.Add(new ArmMetric
+                {
+                    Name = arm.Name,
+                    N = r.Units,
+                    Mean = r.Ratio,
+                    CiLow = v is double vl && r.Ratio is double m1 ? Math.Max(0, m1 - (crit * Math.Sqrt(vl))) : null,
+                    CiHigh = v is double vh && r.Ratio is double m2 ? Math.Min(1, m2 + (crit * Math.Sqrt(vh))) : null,
+                    Reason = r.Ratio is null ? UninformativeReason.EmptyArm : null,
+                });
+            }
+            else
+            {
+                var p = email(arm);
+                (double? low, double? high) = Wilson(p, crit);
+                armMetrics.Add(new ArmMetric { Name = arm.Name, N = p.Count, Mean = p.Rate, CiLow = low, CiHigh = high, Reason = p.Count == 0 ? UninformativeReason.EmptyArm : null });
+            }
+        }
+
+        var pairs = Pairs(arms, ctx.Control, allPairs);
+        var comparisons = new List<Comparison>();
+        foreach (var (c, t) in pairs)
+        {
+            Comparison cmp = ctx.UnitLevel
+                ? DeltaMethodTest.Compute(c.Name, t.Name, unit(c), unit(t), ctx.Alpha)
+                : TwoProportionZTest.Compute(c.Name, t.Name, email(c), email(t), ctx.Alpha);
+            long n = ctx.UnitLevel ? unit(c).Units + unit(t).Units : email(c).Count + email(t).Count;
+            comparisons.Add(Sequential(cmp, crit, n, ctx));
+        }
+        comparisons = Adjust(comparisons, ctx);
+
+        OmnibusResult? omnibus = null;
+        if (arms.Count > 2 || allPairs)
+        {
+            omnibus = ChiSquareIndependenceTest.Compute([.. arms.Select(email)], ctx.Alpha);
+            var bayes = BetaPosterior.Compute([.. arms.Select(a => a.Name)], [.. arms.Select(email)], ctx.Seed);
+            armMetrics = [.. armMetrics.Zip(bayes, (m, b) => m with { ProbabilityBest = b.ProbabilityBest, ExpectedLoss = b.ExpectedLoss })];
+        }
+        return new MetricResult
+        {
+            Metric = metric,
+            Level = ctx.UnitLevel ? "unit" : "email",
+            Better = "higher",
+            Arms = armMetrics,
+            Comparisons = comparisons,
+            Omnibus = omnibus,
+        };
+    }
+
+    private static MetricResult HandlingMetric(IReadOnlyList<ArmObservations> arms, Context ctx)
+    {
+        var armMetrics = new List<ArmMetric>();
+        var sorted = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var arm in arms)
+        {
+            double[] values = [.. arm.HandlingValues];
+            Array.Sort(values);
+            sorted[arm.Name] = values;
+            var s = arm.Handling;
+            double? low = null, high = null;
+            if (s.Variance is double v)
+            {
+                double half = Tails.StudentTCritical(ctx.Alpha, s.Count - 1) * Math.Sqrt(v / s.Count);
+                low = s.Mean - half;
+                high = s.Mean + half;
+            }
+            armMetrics.Add(new ArmMetric
+            {
+                Name = arm.Name,
+                N = s.Count,
+                Mean = s.Count > 0 ? s.Mean : null,
+                CiLow = low,
+                CiHigh = high,
+                Median = MannWhitneyTest.MedianOfSorted(values),
+                Reason = s.Count == 0 ? UninformativeReason.EmptyArm : s.Count == 1 ? UninformativeReason.TooFewObservations : null,
+            });
+        }
+
+        double z = Tails.NormalCritical(ctx.Alpha);
+        var comparisons = new List<Comparison>();
+        foreach (var (c, t) in Pairs(arms, ctx.Control, allPairs: false))
+        {
+            long n = ctx.UnitLevel ? c.HandlingByUnit.Units + t.HandlingByUnit.Units : c.Handling.Count + t.Handling.Count;
+            if (ctx.UnitLevel)
+            {
+                comparisons.Add(Sequential(DeltaMethodTest.Compute(c.Name, t.Name, c.HandlingByUnit, t.HandlingByUnit, ctx.Alpha), z, n, ctx));
+                var logC = MeanSummary.Of(c.HandlingValues.Select(v => Math.Log(1 + v)));
+                var logT = MeanSummary.Of(t.HandlingValues.Select(v => Math.Log(1 + v)));
+                comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, logC, logT, ctx.Alpha, logScale: true), null, n, ctx));
+            }
+            else
+            {
+                comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.Handling, t.Handling, ctx.Alpha), null, n, ctx));
+                comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.HandlingLog, t.HandlingLog, ctx.Alpha, logScale: true), null, n, ctx));
+            }
+            // Sorted copies: the rank test sorts its inputs in place.
+            var mw = MannWhitneyTest.Compute(c.Name, t.Name, [.. sorted[c.Name]], [.. sorted[t.Name]], ctx.Alpha);
+            comparisons.Add(mw with { Significant = ctx.PlanReached && mw.Significant });
+        }
+        return new MetricResult
+        {
+            Metric = HandlingSeconds,
+            Level = ctx.UnitLevel ? "unit" : "email",
+            Better = "lower",
+            Arms = armMetrics,
+            Comparisons = Adjust(comparisons, ctx),
+        };
+    }
+
+    /// <summary>Adds the always-valid p-value and decides which p-value <c>Significant</c> reflects.</summary>
+    private static Comparison Sequential(Comparison cmp, double? normalCritical, long units, Context ctx)
+    {
+        if (cmp.CiLow is not double low || cmp.CiHigh is not double high)
+        {
+            return cmp;
+        }
+        double crit = normalCritical ?? StudentT.InvCDF(0, 1, cmp.Df ?? 1e9, 1 - (ctx.Alpha / 2));
+        double se = (high - low) / (2 * crit);
+        var withSequential = SequentialTest.Apply(cmp, se, units, ctx.Alpha, ctx.TuningUnits);
+        bool significant = ctx.PlanReached ? cmp.PValue < ctx.Alpha : withSequential.PValueAlwaysValid < ctx.Alpha;
+        return withSequential with { Significant = significant };
+    }
+
+    /// <summary>With more than one comparison per test, significance follows the Holm-adjusted p-value.</summary>
+    private static List<Comparison> Adjust(List<Comparison> comparisons, Context ctx)
+    {
+        var byTest = comparisons.GroupBy(c => c.Test).ToList();
+        if (byTest.All(g => g.Count() < 2))
+        {
+            return comparisons;
+        }
+        var adjusted = new List<Comparison>();
+        foreach (var group in byTest)
+        {
+            var list = group.ToList();
+            var p = list.Select(c => c.PValue).ToList();
+            var holm = PValueAdjustment.Holm(p);
+            var bh = PValueAdjustment.BenjaminiHochberg(p);
+            for (int i = 0; i < list.Count; i++)
+            {
+                var c = list[i];
+                bool significant = ctx.PlanReached ? holm[i] < ctx.Alpha : c.Significant && c.PValueAlwaysValid * list.Count < ctx.Alpha;
+                adjusted.Add(c with { PValueHolm = holm[i], PValueBH = bh[i], Significant = significant });
+            }
+        }
+        // Keep the original order (by pair, then test).
+        return [.. comparisons.Select(c => adjusted.First(a => a.Control == c.Control && a.Treatment == c.Treatment && a.Test == c.Test))];
+    }
+
+    private static List<(ArmObservations Control, ArmObservations Treatment)> Pairs(IReadOnlyList<ArmObservations> arms, string control, bool allPairs)
+    {
+        var result = new List<(ArmObservations, ArmObservations)>();
+        if (allPairs)
+        {
+            for (int i = 0; i < arms.Count; i++)
+            {
+                for (int j = i + 1; j < arms.Count; j++)
+                {
+                    result.Add((arms[i], arms[j]));
+                }
+            }
+            return result;
+        }
+        var c = arms.First(a => a.Name == control);
+        result.AddRange(arms.Where(a => a.Name != control).Select(t => (c, t)));
+        return result;
+    }
+
+    /// <summary>Wilson score interval for a rate: stays inside [0, 1] and behaves near 0 and 1.</summary>
+    internal static (double? Low, double? High) Wilson(ProportionSummary p, double z)
+    {
+        if (p.Count == 0)
+        {
+            return (null, null);
+        }
+        double n = p.Count, phat = (double)p.Successes / p.Count, z2 = z * z;
+        double centre = (phat + (z2 / (2 * n))) / (1 + (z2 / n));
+        double half = z / (1 + (z2 / n)) * Math.Sqrt((phat * (1 - phat) / n) + (z2 / (4 * n * n)));
+        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
+    }
+}

@@ -1,0 +1,204 @@
+using System.Globalization;
+using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Statistics;
+
+namespace Verdict.Experimentation.Analysis;
+
+/// <summary>
+/// The decision rules, written once (docs/analyze.md repeats them for readers):
+/// <list type="number">
+/// <item>no control or no units → <c>no-data</c>; a sample-ratio mismatch (p &lt; 0.001) → <c>srm-mismatch</c>, whatever else.</item>
+/// <item>A/A: a significant difference on accuracy (z or delta method) or handling time (Welch on logs) → <c>aa-failed</c>;
+/// otherwise <c>aa-passed</c> once the planned sample is reached (or none is planned), else <c>aa-in-progress</c>.</item>
+/// <item>A/B: a treatment significantly better on one primary metric and worse on none → <c>ab-winner</c> (the control wins
+/// when every treatment is significantly worse and none better); better on one and worse on another → <c>ab-mixed</c>;
+/// nothing significant → <c>ab-no-difference</c> at the planned sample, <c>ab-inconclusive</c> before it.</item>
+/// <item>Templates: on positive-intent reply rate, the best arm wins when the omnibus test is significant, it beats every
+/// other arm after Holm's correction, its probability to be best is at least 0.95 and the planned sample is reached
+/// → <c>template-winner</c>; otherwise <c>template-no-difference</c> at the planned sample with no significant omnibus test,
+/// else <c>template-no-winner-yet</c>.</item>
+/// </list>
+/// "Significant" is the fixed-horizon p-value once the planned sample is reached, the always-valid p-value before.
+/// </summary>
+internal static class Verdicts
+{
+    public const double TemplateProbabilityBest = 0.95;
+
+    public static Verdict Decide(AnalysisResult r, EventPhase phase, long totalUnits)
+    {
+        long? needed = r.PlannedUnits is long planned && totalUnits < planned ? planned - totalUnits : null;
+        if (r.Control is null || totalUnits == 0)
+        {
+            return new Verdict { Status = "no-data", Summary = "No exposures to analyse yet." };
+        }
+        if (r.Arms.Count < 2)
+        {
+            return new Verdict { Status = "no-data", Summary = $"Only one arm ({r.Arms[0].Name}) has exposures; there is nothing to compare yet." };
+        }
+        if (r.Srm.Mismatch)
+        {
+            return new Verdict
+            {
+                Status = "srm-mismatch",
+                Summary = $"Do not trust these results: the units per arm do not match the planned split (sample-ratio mismatch, p {P(r.Srm.PValue)}). Fix the assignment and restart the experiment.",
+            };
+        }
+        string srmNote = r.Srm.Warning ? $" The split is slightly off plan (p {P(r.Srm.PValue)}); keep an eye on it." : "";
+        if (r.Kind == "template")
+        {
+            return Template(r, needed, srmNote);
+        }
+
+        var decisive = r.Metrics.SelectMany(m => m.Comparisons.Where(c => c.Test is TwoProportionZTest.Name or WelchTTest.LogName
+            || (c.Test == DeltaMethodTest.Name))).ToList();
+        if (phase == EventPhase.AA)
+        {
+            var differing = decisive.Where(c => c.Significant).ToList();
+            if (differing.Count > 0)
+            {
+                return new Verdict
+                {
+                    Status = "aa-failed",
+                    Summary = $"A/A check failed: arms serving the same model differ ({Describe(r, differing[0])}). Look for a biased assignment or logging before starting the A/B test.{srmNote}",
+                };
+            }
+            string nothing = $"the split matches the plan (p {P(r.Srm.PValue)}) and the arms do not differ ({string.Join("; ", decisive.Select(c => Describe(r, c)))})";
+            return needed is long n
+                ? new Verdict { Status = "aa-in-progress", Summary = $"A/A check so far: {nothing}. {n.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}", UnitsNeeded = n }
+                : new Verdict { Status = "aa-passed", Summary = $"A/A check passed: {nothing}. The A/B test can start.{srmNote}" };
+        }
+
+        var treatments = r.Arms.Select(a => a.Name).Where(a => a != r.Control).ToList();
+        var outcomes = treatments.Select(t => (Arm: t, Better: decisive.Where(c => c.Treatment == t && c.Significant && Improves(r, c)).ToList(),
+            Worse: decisive.Where(c => c.Treatment == t && c.Significant && !Improves(r, c)).ToList())).ToList();
+        var winners = outcomes.Where(o => o.Better.Count > 0 && o.Worse.Count == 0).ToList();
+        if (winners.Count > 0)
+        {
+            var w = winners.OrderByDescending(o => o.Better.Count).ThenByDescending(o => AccuracyDiff(r, o.Arm)).First();
+            return new Verdict
+            {
+                Status = "ab-winner",
+                Winner = w.Arm,
+                Summary = $"{w.Arm} beats {r.Control}: {string.Join("; ", w.Better.Select(c => Describe(r, c)))}. Promote {w.Arm}.{srmNote}",
+            };
+        }
+        var mixed = outcomes.FirstOrDefault(o => o.Better.Count > 0 && o.Worse.Count > 0);
+        if (mixed.Arm is not null)
+        {
+            return new Verdict
+            {
+                Status = "ab-mixed",
+                Summary = $"{mixed.Arm} is better on one metric and worse on another ({string.Join("; ", mixed.Better.Concat(mixed.Worse).Select(c => Describe(r, c)))}). Decide which matters more before promoting.{srmNote}",
+            };
+        }
+        if (outcomes.All(o => o.Worse.Count > 0))
+        {
+            return new Verdict
+            {
+                Status = "ab-winner",
+                Winner = r.Control,
+                Summary = $"{r.Control} stays champion: {string.Join("; ", outcomes.SelectMany(o => o.Worse).Select(c => Describe(r, c)))}. Roll the challenger back.{srmNote}",
+            };
+        }
+        string detail = string.Join("; ", decisive.Select(c => Describe(r, c)));
+        return needed is long more
+            ? new Verdict
+            {
+                Status = "ab-inconclusive",
+                UnitsNeeded = more,
+                Summary = $"No significant difference yet ({detail}). Keep the test running: {more.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}",
+            }
+            : new Verdict { Status = "ab-no-difference", Summary = $"No significant difference at this sample ({detail}). Keeping {r.Control} costs nothing; the challenger is not proven better.{srmNote}" };
+    }
+
+    private static Verdict Template(AnalysisResult r, long? needed, string srmNote)
+    {
+        var metric = r.Metrics.First(m => m.Metric == ExperimentAnalyzer.PositiveReplyRate);
+        var best = metric.Arms.Where(a => a.Mean is not null).OrderByDescending(a => a.Mean).FirstOrDefault();
+        if (best is null)
+        {
+            return new Verdict { Status = "no-data", Summary = "No assigned messages to analyse yet." };
+        }
+        bool beatsAll = metric.Comparisons.Where(c => c.Control == best.Name || c.Treatment == best.Name)
+            .All(c => c.PValueHolm < r.Alpha || (metric.Comparisons.Count == 1 && c.Significant));
+        bool omnibus = metric.Omnibus?.Significant == true;
+        string rate = $"{best.Name} has the highest positive-intent reply rate ({Pct(best.Mean)}, probability to be best {Pct(best.ProbabilityBest)})";
+        if (omnibus && beatsAll && best.ProbabilityBest >= TemplateProbabilityBest && needed is null)
+        {
+            return new Verdict { Status = "template-winner", Winner = best.Name, Summary = $"{rate} and beats every other template after Holm's correction. Use {best.Name}.{srmNote}" };
+        }
+        if (needed is null && !omnibus)
+        {
+            return new Verdict { Status = "template-no-difference", Summary = $"The templates' positive-intent reply rates do not differ significantly (omnibus p {P(metric.Omnibus?.PValue)}); {rate}, which is not enough to pick it.{srmNote}" };
+        }
+        string wait = needed is long n ? $" {n.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample." : "";
+        return new Verdict { Status = "template-no-winner-yet", UnitsNeeded = needed, Summary = $"No winner yet: {rate}, short of the winner rule.{wait}{srmNote}" };
+    }
+
+    private static bool Improves(AnalysisResult r, Comparison c)
+    {
+        string better = r.Metrics.First(m => m.Comparisons.Contains(c)).Better;
+        return better == "higher" ? c.Diff > 0 : c.Diff < 0;
+    }
+
+    private static double AccuracyDiff(AnalysisResult r, string arm) =>
+        r.Metrics.Where(m => m.Metric == ExperimentAnalyzer.Accuracy).SelectMany(m => m.Comparisons).FirstOrDefault(c => c.Treatment == arm)?.Diff ?? 0;
+
+    /// <summary>"accuracy 83.1% vs 81.0% (+2.1 pts, 95% CI +0.5 to +3.7, p = 0.013)".</summary>
+    private static string Describe(AnalysisResult r, Comparison c)
+    {
+        var metric = r.Metrics.First(m => m.Comparisons.Contains(c));
+        string level = (1 - r.Alpha).ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal);
+        string p = $"p {P(c.Significant && c.PValueAlwaysValid is not null && r.Sequential.DecisionsUse == "always-valid" ? c.PValueAlwaysValid : c.PValueHolm ?? c.PValue)}";
+        if (c.Reason is UninformativeReason reason)
+        {
+            return $"{metric.Metric}: not testable ({Kebab(reason)})";
+        }
+        if (metric.Better == "higher")
+        {
+            var ca = metric.Arms.First(a => a.Name == c.Control);
+            var ta = metric.Arms.First(a => a.Name == c.Treatment);
+            return $"{Label(metric.Metric)} {Pct(ta.Mean)} vs {Pct(ca.Mean)} ({Pts(c.Diff)}, {level} CI {Pts(c.CiLow, unit: false)} to {Pts(c.CiHigh)}, {p})";
+        }
+        return c.Test == WelchTTest.LogName
+            ? $"handling time {SignedPct(c.RelLift)} (geometric mean, {level} CI {SignedPct(c.RelCiLow)} to {SignedPct(c.RelCiHigh)}, {p})"
+            : $"handling time {SignedPct(c.RelLift)} ({c.Test}, {p})";
+    }
+
+    private static string Label(string metric) => metric switch
+    {
+        ExperimentAnalyzer.Accuracy => "accuracy",
+        ExperimentAnalyzer.PositiveReplyRate => "positive-intent reply rate",
+        ExperimentAnalyzer.ReplyRate => "reply rate",
+        _ => metric,
+    };
+
+    internal static string P(double? p) => p switch
+    {
+        null => "not available",
+        < 0.001 => "< 0.001",
+        _ => "= " + p.Value.ToString(p.Value < 0.01 ? "0.000" : "0.00#", CultureInfo.InvariantCulture),
+    };
+
+    private static string Pct(double? v) => v is double d ? (d * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
+
+    private static string SignedPct(double? v) => v is double d ? (d >= 0 ? "+" : "−") + Math.Abs(d * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
+
+    private static string Pts(double? v, bool unit = true) =>
+        v is double d ? (d >= 0 ? "+" : "−") + Math.Abs(d * 100).ToString("0.0", CultureInfo.InvariantCulture) + (unit ? " pts" : "") : "n/a";
+
+    internal static string Kebab(Enum value)
+    {
+        string name = value.ToString();
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                sb.Append('-');
+            }
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,663 @@
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+
+namespace Verdict.Experimentation.Events;
+
+/// <summary>
+/// Streams Contract 1 event logs (JSON Lines) into a join by event id, then aggregates per unit and arm.
+/// </summary>
+/// <remarks>
+/// Per-event state is one 56-byte record keyed by a 128-bit XxHash of the id (a collision among 10^9 ids
+/// has probability below 10^-20), found through an open-addressing table of ints; units are interned the
+/// same way. Arms, intents, models and experiments are interned to small indexes. Nothing per event is a
+/// string, which keeps memory near 70 bytes per exposure. Outcomes may come before their exposure (logs
+/// are partitioned by writer and hour, not ordered): the join is completed when every source has been read.
+/// </remarks>
+internal sealed class EventLogReader
+{
+    private const int MaxMalformedExamples = 20;
+    private const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64;
+
+    private readonly string? _experiment;
+    private readonly long _asOfTicks;
+    private readonly bool _strict;
+    private readonly HashSet<string> _positiveIntents;
+
+    private readonly ChunkedList<Record> _records = new();
+    private readonly ChunkedList<UInt128> _unitKeys = new();
+    private int[] _idTable = new int[1 << 16];
+    private int[] _unitTable = new int[1 << 16];
+
+    private readonly InternTable _arms = new();
+    private readonly InternTable _intents = new();
+    private readonly InternTable _models = new();
+    private readonly InternTable _experiments = new();
+    private readonly List<bool> _positive = [];
+    private readonly List<string> _malformedExamples = [];
+    private byte[] _scratch = new byte[256];
+
+    private int _sources;
+    private long _lines, _malformed, _unknownTypes, _duplicateExposures, _duplicateOutcomes, _otherExperiments, _afterAsOf;
+
+    public EventLogReader(string? experiment, DateTimeOffset? asOf, bool strict, IEnumerable<string>? positiveIntents = null)
+    {
+        _experiment = experiment;
+        _asOfTicks = asOf?.UtcTicks ?? long.MaxValue;
+        _strict = strict;
+        _positiveIntents = new HashSet<string>(positiveIntents ?? ["positive"], StringComparer.Ordinal);
+    }
+
+    private struct Record
+    {
+        public UInt128 Id;
+        public long ExposureTicks;
+        public long OutcomeTicks;
+        public double Handling;
+        public int Unit;
+        public short Arm;
+        public short Experiment;
+        public short Intent;
+        public short TrueIntent;
+        public short Model;
+        public byte Flags;
+        public byte Phase;
+    }
+
+    private enum EventType
+    {
+        Missing,
+        Unknown,
+        Scored,
+        Outcome,
+        Assigned,
+        Reply,
+    }
+
+    public void Read(Stream stream, string sourceName)
+    {
+        _sources++;
+        JsonLines.Read(stream, (line, number) => ReadLine(line, sourceName, number));
+    }
+
+    private void ReadLine(ReadOnlySpan<byte> line, string source, long number)
+    {
+        if (line.IsEmpty || line.Trim(" \t"u8).IsEmpty)
+        {
+            return;
+        }
+        _lines++;
+        string? error;
+        try
+        {
+            error = Parse(line);
+        }
+        catch (JsonException ex)
+        {
+            error = "not valid JSON (" + FirstSentence(ex.Message) + ")";
+        }
+        if (error is null)
+        {
+            return;
+        }
+        string where = $"{source}:{number}: {error}";
+        if (_strict)
+        {
+            throw new EventLogException(where);
+        }
+        _malformed++;
+        if (_malformedExamples.Count < MaxMalformedExamples)
+        {
+            _malformedExamples.Add(where);
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+
+    /// <summary>Parses one line and applies it; returns an error naming the field, or null.</summary>
+    private string? Parse(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line, isFinalBlock: true, state: default);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return "not a JSON object";
+        }
+
+        EventType type = EventType.Missing;
+        ReadOnlySpan<byte> id = default, experiment = default, arm = default, unit = default, intent = default, trueIntent = default, model = default;
+        bool hasId = false, hasTs = false, hasTrueIntent = false, hasHandling = false, hasExperiment = false, hasArm = false, hasUnit = false, hasIntent = false, hasModel = false;
+        long ts = 0;
+        double handling = 0;
+        byte phase = 0;
+        // Unescaped values share one scratch buffer, each taking its own slice.
+        int scratchUsed = 0;
+
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                return "not a flat JSON object";
+            }
+            int field = FieldOf(ref reader);
+            reader.Read();
+            if (field == 0 || reader.TokenType == JsonTokenType.Null)
+            {
+                reader.Skip();
+                continue;
+            }
+            if (field == F.HandlingSeconds)
+            {
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out handling) || !double.IsFinite(handling) || handling < 0)
+                {
+                    return "handlingSeconds must be a number ≥ 0";
+                }
+                hasHandling = true;
+                continue;
+            }
+            if (field == F.Confidence)
+            {
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double confidence) || confidence is < 0 or > 1)
+                {
+                    return "confidence must be a number in [0, 1]";
+                }
+                continue;
+            }
+            if (field == F.LatencyMs)
+            {
+                reader.Skip();
+                continue;
+            }
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                return $"{FieldNames[field]} must be a string";
+            }
+            ReadOnlySpan<byte> value = reader.ValueIsEscaped ? Unescape(ref reader, ref scratchUsed) : reader.ValueSpan;
+            switch (field)
+            {
+                case F.Type:
+                    type = value.SequenceEqual("scored"u8) ? EventType.Scored
+                        : value.SequenceEqual("outcome"u8) ? EventType.Outcome
+                        : value.SequenceEqual("assigned"u8) ? EventType.Assigned
+                        : value.SequenceEqual("reply"u8) ? EventType.Reply
+                        : EventType.Unknown;
+                    break;
+                case F.Id: id = value; hasId = true; break;
+                case F.Ts:
+                    if (!Rfc3339.TryParseUtcTicks(value, out ts))
+                    {
+                        return "ts must be an RFC 3339 timestamp";
+                    }
+                    hasTs = true;
+                    break;
+                case F.Experiment: experiment = value; hasExperiment = true; break;
+                case F.Arm: arm = value; hasArm = true; break;
+                case F.Unit: unit = value; hasUnit = true; break;
+                case F.Intent: intent = value; hasIntent = true; break;
+                case F.TrueIntent: trueIntent = value; hasTrueIntent = true; break;
+                case F.Model: model = value; hasModel = true; break;
+                case F.Phase:
+                    phase = value.SequenceEqual("aa"u8) ? (byte)EventPhase.AA : value.SequenceEqual("ab"u8) ? (byte)EventPhase.AB : (byte)255;
+                    if (phase == 255)
+                    {
+                        return "phase must be \"aa\" or \"ab\"";
+                    }
+                    break;
+                default: break;
+            }
+        }
+
+        if (type == EventType.Missing)
+        {
+            return "type is missing";
+        }
+        if (type == EventType.Unknown)
+        {
+            _unknownTypes++;
+            return null;
+        }
+        if (!hasId || id.IsEmpty)
+        {
+            return "id is missing";
+        }
+        if (!hasTs)
+        {
+            return "ts is missing";
+        }
+        bool exposure = type is EventType.Scored or EventType.Assigned;
+        if (exposure && (!hasExperiment || experiment.IsEmpty))
+        {
+            return "experiment is missing";
+        }
+        if (exposure && (!hasArm || arm.IsEmpty))
+        {
+            return "arm is missing";
+        }
+        if (type is EventType.Scored or EventType.Reply && !hasIntent)
+        {
+            return "intent is missing";
+        }
+        if (type == EventType.Assigned && !hasUnit)
+        {
+            return "unit is missing";
+        }
+        if (ts > _asOfTicks)
+        {
+            _afterAsOf++;
+            return null;
+        }
+
+        if (exposure)
+        {
+            if (_experiment is not null && !Utf8Equals(experiment, _experiment))
+            {
+                _otherExperiments++;
+                return null;
+            }
+            ref Record r = ref Find(id);
+            if ((r.Flags & HasExposure) != 0)
+            {
+                _duplicateExposures++;
+                if (ts >= r.ExposureTicks)
+                {
+                    return null;
+                }
+            }
+            r.Flags |= HasExposure;
+            if (type == EventType.Assigned)
+            {
+                r.Flags |= IsTemplate;
+            }
+            r.ExposureTicks = ts;
+            r.Experiment = (short)_experiments.Intern(experiment);
+            r.Arm = (short)_arms.Intern(arm);
+            r.Unit = InternUnit(hasUnit ? unit : id);
+            r.Phase = phase;
+            r.Intent = hasIntent ? (short)InternIntent(intent) : (short)-1;
+            r.Model = hasModel ? (short)_models.Intern(model) : (short)-1;
+            return null;
+        }
+
+        ref Record o = ref Find(id);
+        if (type == EventType.Reply)
+        {
+            o.Flags |= HasReply;
+            if (_positive[InternIntent(intent)])
+            {
+                o.Flags |= HasPositiveReply;
+            }
+            return null;
+        }
+        if ((o.Flags & HasOutcome) != 0)
+        {
+            _duplicateOutcomes++;
+            if (ts < o.OutcomeTicks)
+            {
+                return null;
+            }
+        }
+        o.Flags = (byte)((o.Flags & ~(HasLabel | HasHandling)) | HasOutcome | (hasTrueIntent ? HasLabel : 0) | (hasHandling ? HasHandling : 0));
+        o.OutcomeTicks = ts;
+        o.TrueIntent = hasTrueIntent ? (short)InternIntent(trueIntent) : (short)-1;
+        o.Handling = handling;
+        return null;
+    }
+
+    /// <summary>Experiments with at least one exposure, in the order first seen.</summary>
+    public IReadOnlyList<string> Experiments => [.. Enumerable.Range(0, _experiments.Count).Select(i => _experiments[i])];
+
+    /// <summary>
+    /// Completes the join and aggregates one experiment and phase. Without an experiment named, the log must
+    /// hold exactly one; without a phase, the latest present (A/B over A/A) is taken.
+    /// </summary>
+    public ExperimentObservations Complete(EventPhase? phase = null)
+    {
+        int experiment = ResolveExperiment(out string experimentName);
+        EventPhase chosen = phase ?? LatestPhase(experiment);
+        int arms = _arms.Count;
+        var observations = Enumerable.Range(0, arms).Select(a => new ArmObservations(_arms[a])).ToArray();
+        var exposures = new long[arms];
+        var modelsByArm = new HashSet<int>[arms];
+
+        // Pass 1: each unit's arm (-2 when it saw several) and exposure count.
+        int units = _unitKeys.Count;
+        var unitArm = new short[units];
+        var unitExposures = new int[units];
+        Array.Fill(unitArm, (short)-1);
+        bool isTemplate = false;
+        long first = long.MaxValue, last = long.MinValue, orphans = 0;
+        for (int i = 0; i < _records.Count; i++)
+        {
+            ref Record r = ref _records[i];
+            if ((r.Flags & HasExposure) == 0)
+            {
+                orphans += (r.Flags & (HasOutcome | HasReply)) != 0 ? 1 : 0;
+                continue;
+            }
+            if (!Selected(in r, experiment, chosen))
+            {
+                continue;
+            }
+            isTemplate |= (r.Flags & IsTemplate) != 0;
+            unitArm[r.Unit] = unitArm[r.Unit] == -1 || unitArm[r.Unit] == r.Arm ? r.Arm : (short)-2;
+            unitExposures[r.Unit]++;
+            first = Math.Min(first, r.ExposureTicks);
+            last = Math.Max(last, r.ExposureTicks);
+        }
+        bool several = unitExposures.Any(n => n > 1);
+        long conflicted = unitArm.LongCount(a => a == -2);
+
+        // Pass 2: email-level statistics and per-unit sums, leaving out units seen in several arms.
+        var unitLabelled = several ? new int[units] : [];
+        var unitCorrect = several ? new int[units] : [];
+        var unitTimed = several ? new int[units] : [];
+        var unitSeconds = several ? new double[units] : [];
+        var unitReplies = several ? new int[units] : [];
+        var unitPositive = several ? new int[units] : [];
+        for (int i = 0; i < _records.Count; i++)
+        {
+            ref Record r = ref _records[i];
+            if ((r.Flags & HasExposure) == 0 || !Selected(in r, experiment, chosen) || unitArm[r.Unit] < 0)
+            {
+                continue;
+            }
+            var arm = observations[r.Arm];
+            exposures[r.Arm]++;
+            if (r.Model >= 0)
+            {
+                (modelsByArm[r.Arm] ??= []).Add(r.Model);
+            }
+            bool labelled = (r.Flags & HasLabel) != 0, timed = (r.Flags & HasHandling) != 0;
+            bool correct = labelled && r.TrueIntent == r.Intent;
+            if (labelled)
+            {
+                arm.Accuracy = arm.Accuracy.Add(correct);
+            }
+            if (timed)
+            {
+                arm.Handling = arm.Handling.Add(r.Handling);
+                arm.HandlingLog = arm.HandlingLog.Add(Math.Log(1 + r.Handling));
+                if (!several)
+                {
+                    arm.HandlingValues.Add(r.Handling);
+                }
+            }
+            if ((r.Flags & IsTemplate) != 0)
+            {
+                arm.Replies = arm.Replies.Add((r.Flags & HasReply) != 0);
+                arm.PositiveReplies = arm.PositiveReplies.Add((r.Flags & HasPositiveReply) != 0);
+            }
+            if (several)
+            {
+                int u = r.Unit;
+                unitLabelled[u] += labelled ? 1 : 0;
+                unitCorrect[u] += correct ? 1 : 0;
+                unitTimed[u] += timed ? 1 : 0;
+                unitSeconds[u] += timed ? r.Handling : 0;
+                unitReplies[u] += (r.Flags & HasReply) != 0 ? 1 : 0;
+                unitPositive[u] += (r.Flags & HasPositiveReply) != 0 ? 1 : 0;
+            }
+        }
+
+        // Pass 3: unit-level ratio metrics.
+        for (int u = 0; u < units; u++)
+        {
+            if (unitArm[u] < 0)
+            {
+                continue;
+            }
+            var arm = observations[unitArm[u]];
+            arm.Units++;
+            if (!several)
+            {
+                continue;
+            }
+            if (unitLabelled[u] > 0)
+            {
+                arm.AccuracyByUnit = arm.AccuracyByUnit.Add(unitCorrect[u], unitLabelled[u]);
+            }
+            if (unitTimed[u] > 0)
+            {
+                arm.HandlingByUnit = arm.HandlingByUnit.Add(unitSeconds[u], unitTimed[u]);
+                arm.HandlingValues.Add(unitSeconds[u] / unitTimed[u]);
+            }
+            arm.RepliesByUnit = arm.RepliesByUnit.Add(unitReplies[u], unitExposures[u]);
+            arm.PositiveRepliesByUnit = arm.PositiveRepliesByUnit.Add(unitPositive[u], unitExposures[u]);
+        }
+
+        for (int a = 0; a < arms; a++)
+        {
+            observations[a].Exposures = exposures[a];
+            foreach (int m in modelsByArm[a] ?? [])
+            {
+                observations[a].Models.Add(_models[m]);
+            }
+        }
+
+        return new ExperimentObservations
+        {
+            Experiment = experimentName,
+            IsTemplate = isTemplate,
+            Phase = chosen,
+            SeveralExposuresPerUnit = several,
+            Arms = [.. observations.Where(o => o.Exposures > 0 || o.Units > 0).OrderBy(o => o.Name, StringComparer.Ordinal)],
+            FirstExposure = first == long.MaxValue ? null : new DateTimeOffset(first, TimeSpan.Zero),
+            LastExposure = last == long.MinValue ? null : new DateTimeOffset(last, TimeSpan.Zero),
+            Diagnostics = new EventLogDiagnostics
+            {
+                Sources = _sources,
+                Lines = _lines,
+                MalformedLines = _malformed,
+                MalformedExamples = [.. _malformedExamples],
+                UnknownTypes = _unknownTypes,
+                DuplicateExposures = _duplicateExposures,
+                DuplicateOutcomes = _duplicateOutcomes,
+                OrphanOutcomes = orphans,
+                OtherExperiments = _otherExperiments,
+                AfterAsOf = _afterAsOf,
+                UnitsInSeveralArms = conflicted,
+            },
+        };
+    }
+
+    /// <summary>The phases present among the experiment's exposures.</summary>
+    public IReadOnlySet<EventPhase> PhasesOf()
+    {
+        int experiment = ResolveExperiment(out _);
+        var phases = new HashSet<EventPhase>();
+        for (int i = 0; i < _records.Count; i++)
+        {
+            ref Record r = ref _records[i];
+            if ((r.Flags & HasExposure) != 0 && r.Experiment == experiment)
+            {
+                phases.Add((EventPhase)r.Phase);
+            }
+        }
+        return phases;
+    }
+
+    private static bool Selected(in Record r, int experiment, EventPhase phase) =>
+        r.Experiment == experiment && (phase == EventPhase.Unspecified || r.Phase == (byte)phase);
+
+    private EventPhase LatestPhase(int experiment)
+    {
+        IReadOnlySet<EventPhase> phases = experiment < 0 ? new HashSet<EventPhase>() : PhasesOf();
+        return phases.Contains(EventPhase.AB) ? EventPhase.AB : phases.Contains(EventPhase.AA) && !phases.Contains(EventPhase.Unspecified) ? EventPhase.AA : EventPhase.Unspecified;
+    }
+
+    private int ResolveExperiment(out string name)
+    {
+        if (_experiment is not null)
+        {
+            name = _experiment;
+            return _experiments.IndexOf(_experiment);
+        }
+        if (_experiments.Count == 1)
+        {
+            name = _experiments[0];
+            return 0;
+        }
+        if (_experiments.Count == 0)
+        {
+            throw new EventLogException("the log holds no exposures (scored or assigned events)");
+        }
+        throw new EventLogException("the log holds several experiments (" + string.Join(", ", Experiments) + "): choose one with --experiment");
+    }
+
+    private Span<byte> Unescape(scoped ref Utf8JsonReader reader, scoped ref int scratchUsed)
+    {
+        int need = scratchUsed + reader.ValueSpan.Length;
+        if (need > _scratch.Length)
+        {
+            // Earlier slices of this line keep pointing at the old buffer, which stays alive until the line is done.
+            _scratch = new byte[Math.Max(need, _scratch.Length * 2)];
+            scratchUsed = 0;
+        }
+        int written = reader.CopyString(_scratch.AsSpan(scratchUsed));
+        var span = _scratch.AsSpan(scratchUsed, written);
+        scratchUsed += written;
+        return span;
+    }
+
+    private static bool Utf8Equals(ReadOnlySpan<byte> utf8, string text)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        return Encoding.UTF8.GetByteCount(text) <= 256
+            ? utf8.SequenceEqual(buffer[..Encoding.UTF8.GetBytes(text, buffer)])
+            : utf8.SequenceEqual(Encoding.UTF8.GetBytes(text));
+    }
+
+    private int InternIntent(ReadOnlySpan<byte> intent)
+    {
+        int index = _intents.Intern(intent);
+        if (index == _positive.Count)
+        {
+            _positive.Add(_positiveIntents.Contains(_intents[index]));
+        }
+        return index;
+    }
+
+    private static class F
+    {
+        public const int Type = 1, Id = 2, Ts = 3, Experiment = 4, Arm = 5, Unit = 6, Intent = 7, TrueIntent = 8,
+            HandlingSeconds = 9, Confidence = 10, Model = 11, Phase = 12, LatencyMs = 13;
+    }
+
+    private static readonly string[] FieldNames =
+        ["", "type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "latencyMs"];
+
+    private static int FieldOf(ref Utf8JsonReader reader)
+    {
+        ReadOnlySpan<byte> name = reader.ValueSpan;
+        if (reader.ValueIsEscaped)
+        {
+            for (int f = 1; f < FieldNames.Length; f++)
+            {
+                if (reader.ValueTextEquals(FieldNames[f]))
+                {
+                    return f;
+                }
+            }
+            return 0;
+        }
+        return name.Length switch
+        {
+            2 when name.SequenceEqual("id"u8) => F.Id,
+            2 when name.SequenceEqual("ts"u8) => F.Ts,
+            3 when name.SequenceEqual("arm"u8) => F.Arm,
+            4 when name.SequenceEqual("type"u8) => F.Type,
+            4 when name.SequenceEqual("unit"u8) => F.Unit,
+            5 when name.SequenceEqual("model"u8) => F.Model,
+            5 when name.SequenceEqual("phase"u8) => F.Phase,
+            6 when name.SequenceEqual("intent"u8) => F.Intent,
+            9 when name.SequenceEqual("latencyMs"u8) => F.LatencyMs,
+            10 when name.SequenceEqual("experiment"u8) => F.Experiment,
+            10 when name.SequenceEqual("trueIntent"u8) => F.TrueIntent,
+            10 when name.SequenceEqual("confidence"u8) => F.Confidence,
+            15 when name.SequenceEqual("handlingSeconds"u8) => F.HandlingSeconds,
+            _ => 0,
+        };
+    }
+
+    private ref Record Find(ReadOnlySpan<byte> id)
+    {
+        UInt128 key = XxHash128.HashToUInt128(id);
+        int mask = _idTable.Length - 1;
+        int slot = (int)((ulong)key & (uint)mask);
+        while (true)
+        {
+            int entry = _idTable[slot];
+            if (entry == 0)
+            {
+                break;
+            }
+            ref Record existing = ref _records[entry - 1];
+            if (existing.Id == key)
+            {
+                return ref existing;
+            }
+            slot = (slot + 1) & mask;
+        }
+        int index = _records.Add(new Record { Id = key, Unit = -1, Arm = -1, TrueIntent = -1, Intent = -1, Model = -1 });
+        _idTable[slot] = index + 1;
+        if (_records.Count * 4 > _idTable.Length * 3)
+        {
+            _idTable = Grow(_idTable, i => _records[i].Id);
+        }
+        return ref _records[index];
+    }
+
+    private int InternUnit(ReadOnlySpan<byte> unit)
+    {
+        UInt128 key = XxHash128.HashToUInt128(unit);
+        int mask = _unitTable.Length - 1;
+        int slot = (int)((ulong)key & (uint)mask);
+        while (true)
+        {
+            int entry = _unitTable[slot];
+            if (entry == 0)
+            {
+                break;
+            }
+            if (_unitKeys[entry - 1] == key)
+            {
+                return entry - 1;
+            }
+            slot = (slot + 1) & mask;
+        }
+        int index = _unitKeys.Add(key);
+        _unitTable[slot] = index + 1;
+        if (_unitKeys.Count * 4 > _unitTable.Length * 3)
+        {
+            _unitTable = Grow(_unitTable, i => _unitKeys[i]);
+        }
+        return index;
+    }
+
+    private static int[] Grow(int[] table, Func<int, UInt128> keyOf)
+    {
+        var grown = new int[table.Length * 2];
+        int mask = grown.Length - 1;
+        foreach (int entry in table)
+        {
+            if (entry == 0)
+            {
+                continue;
+            }
+            int slot = (int)((ulong)keyOf(entry - 1) & (uint)mask);
+            while (grown[slot] != 0)
+            {
+                slot = (slot + 1) & mask;
+            }
+            grown[slot] = entry;
+        }
+        return grown;
+    }
+}

@@ -1,0 +1,23 @@
+namespace Verdict.Experimentation.Events;
+
+/// <summary>An experiment's per-arm statistics for one phase, as the statistics engine consumes them.</summary>
+internal sealed class ExperimentObservations
+{
+    public required string Experiment { get; init; }
+
+    /// <summary>True for template experiments (<c>assigned</c>/<c>reply</c> events).</summary>
+    public bool IsTemplate { get; init; }
+
+    public EventPhase Phase { get; init; }
+
+    /// <summary>Whether some unit has more than one exposure (ratio metrics and the delta method apply).</summary>
+    public bool SeveralExposuresPerUnit { get; init; }
+
+    public required IReadOnlyList<ArmObservations> Arms { get; init; }
+
+    public DateTimeOffset? FirstExposure { get; init; }
+
+    public DateTimeOffset? LastExposure { get; init; }
+
+    public required EventLogDiagnostics Diagnostics { get; init; }
+}

@@ -1,0 +1,151 @@
+using System.Text;
+using Verdict.Experimentation.Events;
+
+namespace Verdict.Experimentation.Tests.Events;
+
+public sealed class EventLogReaderTests
+{
+    private static EventLogReader Read(string text, string? experiment = null, bool strict = false, DateTimeOffset? asOf = null)
+    {
+        var reader = new EventLogReader(experiment, asOf, strict);
+        reader.Read(new MemoryStream(Encoding.UTF8.GetBytes(text)), "log.jsonl");
+        return reader;
+    }
+
+    private static string Scored(string id, string arm, string ts = "2026-11-01T10:00:00Z", string unit = "", string intent = "positive", string experiment = "e") =>
+        $$"""{"type":"scored","id":"{{id}}","ts":"{{ts}}","experiment":"{{experiment}}","arm":"{{arm}}",{{(unit.Length > 0 ? $"\"unit\":\"{unit}\"," : "")}}"model":"m@1","intent":"{{intent}}","confidence":0.8}""" + "\n";
+
+    private static string Outcome(string id, string truth, double seconds, string ts = "2026-11-01T11:00:00Z") =>
+        $$"""{"type":"outcome","id":"{{id}}","ts":"{{ts}}","trueIntent":"{{truth}}","handlingSeconds":{{seconds}}}""" + "\n";
+
+    [Fact]
+    public void Complete_OutcomeBeforeExposure_IsJoined()
+    {
+        var obs = Read(Outcome("a", "positive", 30) + Scored("a", "x") + Scored("b", "y") + Outcome("b", "objection", 50)).Complete();
+        var x = obs.Arms.Single(a => a.Name == "x");
+        Assert.Equal(new(1, 1), x.Accuracy);
+        Assert.Equal(30, x.Handling.Mean);
+        Assert.Equal(new(1, 0), obs.Arms.Single(a => a.Name == "y").Accuracy);
+    }
+
+    [Fact]
+    public void Complete_DuplicateExposure_FirstByTimestampCounts()
+    {
+        var obs = Read(Scored("a", "late", ts: "2026-11-01T12:00:00Z") + Scored("a", "early", ts: "2026-11-01T09:00:00Z") + Scored("b", "late")).Complete();
+        Assert.Equal(1, obs.Arms.Single(a => a.Name == "early").Exposures);
+        Assert.Equal(1, obs.Arms.Single(a => a.Name == "late").Exposures);
+        Assert.Equal(1, obs.Diagnostics.DuplicateExposures);
+    }
+
+    [Fact]
+    public void Complete_DuplicateOutcome_LatestTimestampWins()
+    {
+        var obs = Read(Scored("a", "x") + Outcome("a", "objection", 99, ts: "2026-11-02T00:00:00Z") + Outcome("a", "positive", 10, ts: "2026-11-01T00:00:00Z")).Complete();
+        var x = obs.Arms.Single();
+        Assert.Equal(new(1, 0), x.Accuracy);
+        Assert.Equal(99, x.Handling.Mean);
+        Assert.Equal(1, obs.Diagnostics.DuplicateOutcomes);
+    }
+
+    [Fact]
+    public void Read_MalformedLine_ReportedWithFileAndLineThenSkipped()
+    {
+        var obs = Read(Scored("a", "x") + "{not json\n" + Scored("b", "x")).Complete();
+        Assert.Equal(1, obs.Diagnostics.MalformedLines);
+        Assert.StartsWith("log.jsonl:2: not valid JSON", obs.Diagnostics.MalformedExamples.Single());
+        Assert.Equal(2, obs.Arms.Single().Exposures);
+    }
+
+    [Fact]
+    public void Read_MalformedLineWhenStrict_ThrowsNamingFileAndLine()
+    {
+        var ex = Assert.Throws<EventLogException>(() => Read(Scored("a", "x") + Scored("b", "x") + """{"type":"scored","id":"c"}""" + "\n", strict: true));
+        Assert.Equal("log.jsonl:3: ts is missing", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("-4", "handlingSeconds must be a number ≥ 0")]
+    [InlineData("\"12\"", "handlingSeconds must be a number ≥ 0")]
+    public void Read_BadHandlingTime_IsAMalformedLineWithReason(string value, string reason)
+    {
+        var obs = Read(Scored("a", "x") + $$"""{"type":"outcome","id":"a","ts":"2026-11-01T10:00:00Z","handlingSeconds":{{value}}}""" + "\n").Complete();
+        Assert.Equal($"log.jsonl:2: {reason}", obs.Diagnostics.MalformedExamples.Single());
+        Assert.Equal(0, obs.Arms.Single().Handling.Count);
+    }
+
+    [Fact]
+    public void Read_UnknownTypeAndUnknownFields_AreCountedOrIgnored()
+    {
+        var obs = Read("""{"type":"clicked","id":"z","ts":"2026-11-01T10:00:00Z"}""" + "\n" + Scored("a", "x").Replace("\"confidence\"", "\"extra\":{\"deep\":[1,2]},\"confidence\"", StringComparison.Ordinal)).Complete();
+        Assert.Equal(1, obs.Diagnostics.UnknownTypes);
+        Assert.Equal(0, obs.Diagnostics.MalformedLines);
+        Assert.Equal(1, obs.Arms.Single().Exposures);
+    }
+
+    [Fact]
+    public void Read_EscapedStrings_AreUnescaped()
+    {
+        var obs = Read("""{"type":"scored","id":"a\u0031","ts":"2026-11-01T10:00:00Z","experiment":"e","arm":"ch\u00e9","model":"m@1","intent":"pos"}""" + "\n" + Outcome("a1", "pos", 5)).Complete();
+        Assert.Equal("ché", obs.Arms.Single().Name);
+        Assert.Equal(new(1, 1), obs.Arms.Single().Accuracy);
+    }
+
+    [Fact]
+    public void Complete_AsOf_IgnoresLaterEvents()
+    {
+        var obs = Read(Scored("a", "x", ts: "2026-11-01T10:00:00Z") + Scored("b", "x", ts: "2026-11-03T10:00:00Z"), asOf: new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero)).Complete();
+        Assert.Equal(1, obs.Arms.Single().Exposures);
+        Assert.Equal(1, obs.Diagnostics.AfterAsOf);
+    }
+
+    [Fact]
+    public void Complete_UnitInSeveralArms_IsLeftOutAndCounted()
+    {
+        var obs = Read(Scored("a", "x", unit: "u1") + Scored("b", "y", unit: "u1") + Scored("c", "x", unit: "u2")).Complete();
+        Assert.Equal(1, obs.Diagnostics.UnitsInSeveralArms);
+        Assert.Equal(1, obs.Arms.Single(a => a.Name == "x").Units);
+        Assert.True(obs.SeveralExposuresPerUnit);
+    }
+
+    [Fact]
+    public void Complete_OrphanOutcome_IsCounted()
+    {
+        Assert.Equal(1, Read(Scored("a", "x") + Outcome("zz", "positive", 3)).Complete().Diagnostics.OrphanOutcomes);
+    }
+
+    [Fact]
+    public void Complete_SeveralExperimentsWithoutChoice_ThrowsListingThem()
+    {
+        var ex = Assert.Throws<EventLogException>(() => Read(Scored("a", "x", experiment: "one") + Scored("b", "x", experiment: "two")).Complete());
+        Assert.Contains("one, two", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Complete_ExperimentChosen_SkipsOthers()
+    {
+        var obs = Read(Scored("a", "x", experiment: "one") + Scored("b", "x", experiment: "two"), experiment: "two").Complete();
+        Assert.Equal(1, obs.Arms.Single().Exposures);
+        Assert.Equal(1, obs.Diagnostics.OtherExperiments);
+    }
+
+    [Theory]
+    [InlineData("2026-11-01T10:00:00Z", 0)]
+    [InlineData("2026-11-01T10:00:00.5Z", 5_000_000)]
+    [InlineData("2026-11-01T11:00:00+01:00", 0)]
+    [InlineData("2026-11-01T09:30:00-00:30", 0)]
+    public void Rfc3339_Variants_ParseToTheSameInstant(string text, long extraTicks)
+    {
+        Assert.True(Rfc3339.TryParseUtcTicks(Encoding.UTF8.GetBytes(text), out long ticks));
+        Assert.Equal(new DateTime(2026, 11, 1, 10, 0, 0, DateTimeKind.Utc).Ticks + extraTicks, ticks);
+    }
+
+    [Theory]
+    [InlineData("2026-11-01 10:00")]
+    [InlineData("2026-13-01T10:00:00Z")]
+    [InlineData("2026-02-30T10:00:00Z")]
+    [InlineData("2026-11-01T10:00:00")]
+    public void Rfc3339_Invalid_IsRejected(string text)
+    {
+        Assert.False(Rfc3339.TryParseUtcTicks(Encoding.UTF8.GetBytes(text), out _));
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+
+namespace Verdict.Experimentation.Tests;
+
+/// <summary>
+/// Seeded Contract 1 logs: units, scored exposures and outcomes with a chosen accuracy per arm and log-normal
+/// handling times with a chosen ratio, optionally several emails per unit.
+/// </summary>
+internal sealed class SyntheticLog
+{
+    public string Experiment { get; init; } = "exp-1";
+    public string Phase { get; init; } = "ab";
+    public int UnitsPerArm { get; init; } = 1000;
+    public int EmailsPerUnit { get; init; } = 1;
+    public (string Name, double Accuracy, double TimeFactor)[] Arms { get; init; } = [("champion", 0.80, 1.0), ("challenger", 0.80, 1.0)];
+    public double MedianSeconds { get; init; } = 180;
+    public double LogSd { get; init; } = 0.8;
+    public int Seed { get; init; } = 1;
+    public DateTimeOffset Start { get; init; } = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public IEnumerable<string> Lines()
+    {
+        var rng = new Random(Seed);
+        string[] intents = ["positive", "objection", "not-sure", "unsubscribe"];
+        int id = 0;
+        for (int u = 0; u < UnitsPerArm * Arms.Length; u++)
+        {
+            var arm = Arms[u % Arms.Length];
+            for (int e = 0; e < EmailsPerUnit; e++)
+            {
+                string sid = $"s-{Seed}-{id++}";
+                string ts = Start.AddSeconds(id).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                string predicted = intents[rng.Next(intents.Length)];
+                string truth = rng.NextDouble() < arm.Accuracy ? predicted : intents[(Array.IndexOf(intents, predicted) + 1 + rng.Next(3)) % 4];
+                double seconds = MedianSeconds * arm.TimeFactor * Math.Exp(LogSd * Normal(rng));
+                yield return $$"""{"type":"scored","id":"{{sid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Name}}","unit":"u-{{u}}","model":"{{arm.Name}}@1","intent":"{{predicted}}","confidence":0.9,"phase":"{{Phase}}"}""";
+                yield return string.Create(CultureInfo.InvariantCulture, $$"""{"type":"outcome","id":"{{sid}}","ts":"{{ts}}","trueIntent":"{{truth}}","handlingSeconds":{{seconds:0.###}}}""");
+            }
+        }
+    }
+
+    public string WriteTo(string path)
+    {
+        File.WriteAllLines(path, Lines(), new UTF8Encoding(false));
+        return path;
+    }
+
+    internal static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+}
