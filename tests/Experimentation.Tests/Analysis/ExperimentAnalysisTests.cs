@@ -1,0 +1,153 @@
+using System.Text.Json;
+using Verdict.Experimentation.Analysis;
+using Verdict.Experimentation.Statistics;
+using Verdict.TestUtilities;
+
+namespace Verdict.Experimentation.Tests.Analysis;
+
+public sealed class ExperimentAnalysisTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<AnalysisResult> Analyze(SyntheticLog log, AnalysisRequest? overrides = null)
+    {
+        string path = log.WriteTo(Path.Combine(_dir.Path, $"log-{Guid.NewGuid():N}.jsonl"));
+        var request = (overrides ?? new AnalysisRequest { Events = [] }) with { Events = [path] };
+        return await ExperimentAnalysis.RunAsync(request);
+    }
+
+    [Fact]
+    public async Task Run_ChallengerMoreAccurateAndFaster_IsTheWinner()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 4000, Arms = [("champion", 0.78, 1.0), ("challenger", 0.83, 0.93)] });
+        Assert.Equal("ab-winner", r.Verdict.Status);
+        Assert.Equal("challenger", r.Verdict.Winner);
+        Assert.StartsWith("challenger beats champion: accuracy", r.Verdict.Summary, StringComparison.Ordinal);
+        var accuracy = r.Metrics.Single(m => m.Metric == "accuracy").Comparisons.Single();
+        Assert.Equal("two-proportion-z", accuracy.Test);
+        Assert.InRange(accuracy.Diff!.Value, 0.03, 0.07);
+        var tests = r.Metrics.Single(m => m.Metric == "handlingSeconds").Comparisons.Select(c => c.Test);
+        Assert.Equal(["welch-t", "welch-t-log", "mann-whitney"], tests);
+    }
+
+    [Fact]
+    public async Task Run_HeavyTailedTimes_LogAndRankTestsFindTheReductionWelchMisses()
+    {
+        // −6.6% handling time with a few extreme times: the published support-ticket effect.
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 12000, LogSd = 1.6, Seed = 7, Arms = [("champion", 0.8, 1.0), ("challenger", 0.8, 0.934)] });
+        var byTest = r.Metrics.Single(m => m.Metric == "handlingSeconds").Comparisons.ToDictionary(c => c.Test);
+        Assert.True(byTest["welch-t-log"].PValue < 0.05, $"log p = {byTest["welch-t-log"].PValue}, rel = {byTest["welch-t-log"].RelLift}, mw p = {byTest["mann-whitney"].PValue}");
+        Assert.True(byTest["mann-whitney"].PValue < 0.05);
+        Assert.True(byTest["welch-t"].PValue > byTest["welch-t-log"].PValue);
+        Assert.InRange(byTest["welch-t-log"].RelLift!.Value, -0.12, -0.02);
+    }
+
+    [Fact]
+    public async Task Run_AaPhaseWithoutDifference_Passes()
+    {
+        var r = await Analyze(new SyntheticLog { Phase = "aa", UnitsPerArm = 3000, Seed = 11, Arms = [("champion", 0.8, 1), ("challenger", 0.8, 1)] });
+        Assert.Equal("aa", r.Phase);
+        Assert.Equal("aa-passed", r.Verdict.Status);
+        Assert.StartsWith("A/A check passed", r.Verdict.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AaBeforePlannedSample_IsInProgressWithUnitsNeeded()
+    {
+        var r = await Analyze(new SyntheticLog { Phase = "aa", UnitsPerArm = 500, Seed = 11 }, new AnalysisRequest { Events = [], PlannedUnits = 5000 });
+        Assert.Equal("aa-in-progress", r.Verdict.Status);
+        Assert.Equal(4000, r.Verdict.UnitsNeeded);
+        Assert.Equal("always-valid", r.Sequential.DecisionsUse);
+    }
+
+    [Fact]
+    public async Task Run_SplitNotAsPlanned_ReportsSampleRatioMismatchFirst()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 2000, Arms = [("champion", 0.8, 1), ("challenger", 0.9, 1)] },
+            new AnalysisRequest { Events = [], Weights = new Dictionary<string, double> { ["champion"] = 0.6, ["challenger"] = 0.4 } });
+        Assert.True(r.Srm.Mismatch);
+        Assert.Equal("srm-mismatch", r.Verdict.Status);
+    }
+
+    [Fact]
+    public async Task Run_ArmMissingFromWeights_SrmGivesReasonNotException()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 100 }, new AnalysisRequest { Events = [], Weights = new Dictionary<string, double> { ["champion"] = 1 } });
+        Assert.Equal(UninformativeReason.ArmNotInWeights, r.Srm.Reason);
+        Assert.Equal("challenger", r.Srm.ReasonDetail);
+    }
+
+    [Fact]
+    public async Task Run_SeveralEmailsPerUnit_UsesDeltaMethodAtUnitLevel()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 500, EmailsPerUnit = 3 });
+        Assert.True(r.UnitLevelMetrics);
+        var accuracy = r.Metrics.Single(m => m.Metric == "accuracy");
+        Assert.Equal("unit", accuracy.Level);
+        Assert.Equal("delta-method-z", accuracy.Comparisons.Single().Test);
+        Assert.Equal(500, accuracy.Arms[0].N);
+        Assert.Equal(1500, r.Arms[0].Exposures);
+    }
+
+    [Fact]
+    public async Task Run_ThreeArms_AdjustsPValuesAndReportsProbabilityBest()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 1500, Arms = [("champion", 0.8, 1), ("b", 0.8, 1), ("c", 0.85, 1)] });
+        var accuracy = r.Metrics.Single(m => m.Metric == "accuracy");
+        Assert.NotNull(accuracy.Omnibus);
+        Assert.All(accuracy.Comparisons, c => Assert.NotNull(c.PValueHolm));
+        Assert.Equal(1.0, accuracy.Arms.Sum(a => a.ProbabilityBest!.Value), 6);
+        Assert.Equal("c", accuracy.Arms.MaxBy(a => a.ProbabilityBest)!.Name);
+    }
+
+    [Fact]
+    public async Task Run_SingleUnit_GivesReasonsNotNaN()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 1, Arms = [("champion", 1, 1), ("challenger", 1, 1)] });
+        string json = AnalysisFormats.ToJson(r);
+        Assert.DoesNotContain("NaN", json, StringComparison.Ordinal);
+        var welch = r.Metrics.Single(m => m.Metric == "handlingSeconds").Comparisons[0];
+        Assert.Equal(UninformativeReason.TooFewObservations, welch.Reason);
+        Assert.Equal(UninformativeReason.ZeroVariance, r.Metrics.Single(m => m.Metric == "accuracy").Comparisons.Single().Reason);
+    }
+
+    [Fact]
+    public async Task ToJson_HasContractTwoKeys()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 200 });
+        using var doc = JsonDocument.Parse(AnalysisFormats.ToJson(r));
+        var root = doc.RootElement;
+        Assert.Equal("exp-1", root.GetProperty("experiment").GetString());
+        Assert.Equal(0.05, root.GetProperty("alpha").GetDouble());
+        var arm = root.GetProperty("arms")[0];
+        Assert.True(arm.TryGetProperty("exposures", out _) && arm.TryGetProperty("units", out _));
+        foreach (string key in new[] { "chiSquare", "df", "pValue", "mismatch" })
+        {
+            Assert.True(root.GetProperty("srm").TryGetProperty(key, out _), key);
+        }
+        var metric = root.GetProperty("metrics")[0];
+        Assert.Equal("accuracy", metric.GetProperty("metric").GetString());
+        foreach (string key in new[] { "name", "n", "mean", "ciLow", "ciHigh" })
+        {
+            Assert.True(metric.GetProperty("arms")[0].TryGetProperty(key, out _), key);
+        }
+        foreach (string key in new[] { "control", "treatment", "test", "diff", "ciLow", "ciHigh", "relLift", "relCiLow", "relCiHigh", "pValue", "significant" })
+        {
+            Assert.True(metric.GetProperty("comparisons")[0].TryGetProperty(key, out _), key);
+        }
+        Assert.True(root.GetProperty("metrics")[1].GetProperty("arms")[0].TryGetProperty("median", out _));
+        Assert.True(root.GetProperty("verdict").TryGetProperty("status", out _));
+        Assert.True(root.GetProperty("verdict").TryGetProperty("summary", out _));
+    }
+
+    [Fact]
+    public async Task ToMarkdown_StartsWithTheVerdict()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 200 });
+        string md = AnalysisFormats.ToMarkdown(r);
+        Assert.StartsWith($"## exp-1: {r.Verdict.Status}\n\n{r.Verdict.Summary}", md, StringComparison.Ordinal);
+        Assert.Contains("| challenger vs champion | two-proportion-z |", md, StringComparison.Ordinal);
+    }
+}

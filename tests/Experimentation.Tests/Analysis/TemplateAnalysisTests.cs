@@ -1,0 +1,64 @@
+using System.Globalization;
+using Verdict.Experimentation.Analysis;
+using Verdict.TestUtilities;
+
+namespace Verdict.Experimentation.Tests.Analysis;
+
+public sealed class TemplateAnalysisTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Log(int perArm, params (string Arm, double ReplyRate, double PositiveShare)[] arms)
+    {
+        var rng = new Random(3);
+        var lines = new List<string>();
+        int id = 0;
+        for (int i = 0; i < perArm * arms.Length; i++)
+        {
+            var arm = arms[i % arms.Length];
+            string mid = $"m{id++}";
+            lines.Add($$"""{"type":"assigned","id":"{{mid}}","ts":"2026-11-01T10:00:00Z","experiment":"tpl","arm":"{{arm.Arm}}","unit":"contact-{{i}}"}""");
+            if (rng.NextDouble() < arm.ReplyRate)
+            {
+                string intent = rng.NextDouble() < arm.PositiveShare ? "positive" : "objection";
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $$"""{"type":"reply","id":"{{mid}}","ts":"2026-11-02T10:00:00Z","intent":"{{intent}}"}"""));
+            }
+        }
+        string path = Path.Combine(_dir.Path, "tpl.jsonl");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public async Task Run_OneTemplateClearlyBetter_NamesItTheWinner()
+    {
+        string path = Log(3000, ("t-a", 0.20, 0.30), ("t-b", 0.20, 0.50), ("t-c", 0.20, 0.30));
+        var r = await ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path] });
+        Assert.Equal("template", r.Kind);
+        Assert.Equal("template-winner", r.Verdict.Status);
+        Assert.Equal("t-b", r.Verdict.Winner);
+        var metric = r.Metrics.Single(m => m.Metric == "positiveReplyRate");
+        Assert.Equal("chi-square", metric.Omnibus!.Test);
+        Assert.Equal(3, metric.Comparisons.Count);
+        Assert.All(metric.Comparisons, c => Assert.NotNull(c.PValueBH));
+    }
+
+    [Fact]
+    public async Task Run_SameReplyRateDifferentIntent_RawReplyRateSeesNoDifference()
+    {
+        string path = Log(3000, ("t-a", 0.20, 0.30), ("t-b", 0.20, 0.50));
+        var r = await ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path] });
+        Assert.False(r.Metrics.Single(m => m.Metric == "replyRate").Omnibus!.Significant);
+        Assert.True(r.Metrics.Single(m => m.Metric == "positiveReplyRate").Omnibus!.Significant);
+    }
+
+    [Fact]
+    public async Task Run_NoDifferenceAtSample_SaysSo()
+    {
+        string path = Log(1000, ("t-a", 0.20, 0.30), ("t-b", 0.20, 0.30));
+        var r = await ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path] });
+        Assert.Equal("template-no-difference", r.Verdict.Status);
+    }
+}
