@@ -6,11 +6,12 @@ public sealed class ArchitectureTests
 {
     private static readonly Assembly Scoring = typeof(Verdict.Scoring.IIntentScorer).Assembly;
     private static readonly Assembly Training = typeof(Verdict.Training.IntentTrainer).Assembly;
+    private static readonly Assembly Experimentation = typeof(Verdict.Experimentation.Analysis.ExperimentAnalysis).Assembly;
 
     [Fact]
     public void PublicLibraryTypes_AreSealedRecordsInterfacesEnumsOrStatic()
     {
-        var offenders = new[] { Scoring, Training }
+        var offenders = new[] { Scoring, Training, Experimentation }
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => !(t.IsInterface || t.IsEnum || t.IsValueType || t.IsSealed || (t.IsAbstract && t.IsSealed)))
             .Select(t => t.FullName)
@@ -31,5 +32,13 @@ public sealed class ArchitectureTests
     {
         var references = Training.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Verdict.", StringComparison.Ordinal));
         Assert.Equal(["Verdict.Scoring"], references);
+    }
+
+    [Fact]
+    public void Experimentation_DependsOnNoOtherVerdictLibraryNorAspNetCore()
+    {
+        var references = Experimentation.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.DoesNotContain(references, r => r.StartsWith("Verdict.", StringComparison.Ordinal));
+        Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
     }
 }

@@ -8,7 +8,7 @@ public sealed class CliTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
-    private static (int Exit, string Out, string Err) Verdict(params string[] args)
+    internal static (int Exit, string Out, string Err) Verdict(params string[] args)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "verdict"))
         {

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Verdict.TestUtilities;
+
+namespace Verdict.Cli.Tests;
+
+/// <summary><c>verdict analyze</c> and <c>verdict power</c>, run as the real executable.</summary>
+public sealed class AnalyzeCliTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Log(params string[] lines)
+    {
+        string path = _temp.Combine($"{Guid.NewGuid():N}.jsonl");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    private static string Scored(int i, string arm) =>
+        $$"""{"type":"scored","id":"s{{i}}","ts":"2026-11-01T10:00:00Z","experiment":"e","arm":"{{arm}}","model":"m@1","intent":"positive","confidence":0.9}""";
+
+    private static string Outcome(int i, bool correct, int seconds) =>
+        $$"""{"type":"outcome","id":"s{{i}}","ts":"2026-11-01T11:00:00Z","trueIntent":"{{(correct ? "positive" : "objection")}}","handlingSeconds":{{seconds}}}""";
+
+    private string SmallExperiment() => Log([.. Enumerable.Range(0, 200).SelectMany(i => new[] { Scored(i, i % 2 == 0 ? "champion" : "challenger"), Outcome(i, i % 5 != 0, 60 + (i % 37)) })]);
+
+    [Fact]
+    public void Analyze_Folder_PrintsContractJson()
+    {
+        string log = SmallExperiment();
+        var (exit, output, err) = CliTests.Verdict("analyze", "--events", Path.GetDirectoryName(log)!, "--weights", "champion=1,challenger=1");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("e", doc.RootElement.GetProperty("experiment").GetString());
+        Assert.Equal(100, doc.RootElement.GetProperty("arms")[0].GetProperty("units").GetInt64());
+        Assert.Equal("champion", doc.RootElement.GetProperty("control").GetString());
+    }
+
+    [Fact]
+    public void Analyze_MarkdownToFile_WritesTheSummary()
+    {
+        string out_ = _temp.Combine("report.md");
+        var (exit, _, err) = CliTests.Verdict("analyze", "--events", SmallExperiment(), "--format", "md", "--out", out_);
+        Assert.True(exit == 0, err);
+        Assert.StartsWith("## e: ", File.ReadAllText(out_));
+    }
+
+    [Fact]
+    public void Analyze_MalformedLineWhenStrict_FailsWithFileAndLine()
+    {
+        string log = Log(Scored(1, "a"), "{\"type\":\"scored\",", Scored(2, "b"));
+        var (exit, _, err) = CliTests.Verdict("analyze", "--events", log, "--strict");
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"error: {log}:2: not valid JSON", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void Analyze_MalformedLine_IsSkippedAndReported()
+    {
+        string log = Log(Scored(1, "a"), "{\"type\":\"scored\",", Scored(2, "b"));
+        var (exit, output, _) = CliTests.Verdict("analyze", "--events", log);
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(1, doc.RootElement.GetProperty("log").GetProperty("malformedLines").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("--weights", "champion=x", "--weights: 'champion=x' is not ARM=WEIGHT")]
+    [InlineData("--control", "nobody", "--control nobody: no such arm")]
+    [InlineData("--as-of", "yesterday", "--as-of: 'yesterday' is not an RFC 3339 timestamp")]
+    public void Analyze_BadOption_NamesIt(string option, string value, string message)
+    {
+        var (exit, _, err) = CliTests.Verdict("analyze", "--events", SmallExperiment(), option, value);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: " + message, err);
+    }
+
+    [Fact]
+    public void Analyze_MissingPath_SaysSo()
+    {
+        var (exit, _, err) = CliTests.Verdict("analyze", "--events", _temp.Combine("nope.jsonl"));
+        Assert.Equal(1, exit);
+        Assert.EndsWith("nope.jsonl: no such file or folder\n", err);
+    }
+
+    [Fact]
+    public void Power_Proportion_MatchesRPowerPropTest()
+    {
+        var (exit, output, err) = CliTests.Verdict("power", "--metric", "proportion", "--baseline", "0.80", "--effect", "0.02");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        // R 4.2: ceiling(power.prop.test(p1=0.80, p2=0.82, sig.level=0.05, power=0.8)$n) -> 6039
+        Assert.Equal(6039, doc.RootElement.GetProperty("unitsPerArm").GetDouble());
+    }
+
+    [Fact]
+    public void Power_DurationWithN_ReportsMinimumDetectableEffect()
+    {
+        var (exit, output, err) = CliTests.Verdict("power", "--metric", "duration", "--sd", "240", "--n", "1000", "--power", "0.9");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        // R 4.2: power.t.test(n=1000, sd=240, sig.level=0.05, power=0.9)$delta -> 34.808331145162541
+        Assert.Equal(34.808331145162541, doc.RootElement.GetProperty("effect").GetDouble(), 1e-3);
+    }
+
+    [Fact]
+    public void Power_MissingBaseline_NamesTheOption()
+    {
+        var (exit, _, err) = CliTests.Verdict("power", "--metric", "proportion", "--effect", "0.02");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --baseline must be a rate in (0, 1)\n", err);
+    }
+}
