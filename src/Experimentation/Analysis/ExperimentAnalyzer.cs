@@ -153,6 +153,9 @@ internal static class ExperimentAnalyzer
         foreach (var arm in arms)
         {
             double[] values = [.. arm.HandlingValues];
+            // Observations are used once: release the list so the values are held once, as a sorted array.
+            arm.HandlingValues.Clear();
+            arm.HandlingValues.TrimExcess();
             Array.Sort(values);
             sorted[arm.Name] = values;
             var s = arm.Handling;
@@ -183,8 +186,8 @@ internal static class ExperimentAnalyzer
             if (ctx.UnitLevel)
             {
                 comparisons.Add(Sequential(DeltaMethodTest.Compute(c.Name, t.Name, c.HandlingByUnit, t.HandlingByUnit, ctx.Alpha), z, n, ctx));
-                var logC = MeanSummary.Of(c.HandlingValues.Select(v => Math.Log(1 + v)));
-                var logT = MeanSummary.Of(t.HandlingValues.Select(v => Math.Log(1 + v)));
+                var logC = MeanSummary.Of(sorted[c.Name].Select(v => Math.Log(1 + v)));
+                var logT = MeanSummary.Of(sorted[t.Name].Select(v => Math.Log(1 + v)));
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, logC, logT, ctx.Alpha, logScale: true), null, n, ctx));
             }
             else
@@ -192,8 +195,8 @@ internal static class ExperimentAnalyzer
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.Handling, t.Handling, ctx.Alpha), null, n, ctx));
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.HandlingLog, t.HandlingLog, ctx.Alpha, logScale: true), null, n, ctx));
             }
-            // Sorted copies: the rank test sorts its inputs in place.
-            var mw = MannWhitneyTest.Compute(c.Name, t.Name, [.. sorted[c.Name]], [.. sorted[t.Name]], ctx.Alpha);
+            // The rank test sorts its inputs in place; these are sorted already, so they stay as they are.
+            var mw = MannWhitneyTest.Compute(c.Name, t.Name, sorted[c.Name], sorted[t.Name], ctx.Alpha);
             comparisons.Add(mw with { Significant = ctx.PlanReached && mw.Significant });
         }
         return new MetricResult

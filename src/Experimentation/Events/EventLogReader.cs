@@ -20,6 +20,7 @@ internal sealed class EventLogReader
     private const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64;
 
     private readonly string? _experiment;
+    private readonly byte[]? _experimentUtf8;
     private readonly long _asOfTicks;
     private readonly bool _strict;
     private readonly HashSet<string> _positiveIntents;
@@ -43,6 +44,7 @@ internal sealed class EventLogReader
     public EventLogReader(string? experiment, DateTimeOffset? asOf, bool strict, IEnumerable<string>? positiveIntents = null)
     {
         _experiment = experiment;
+        _experimentUtf8 = experiment is null ? null : Encoding.UTF8.GetBytes(experiment);
         _asOfTicks = asOf?.UtcTicks ?? long.MaxValue;
         _strict = strict;
         _positiveIntents = new HashSet<string>(positiveIntents ?? ["positive"], StringComparer.Ordinal);
@@ -256,7 +258,7 @@ internal sealed class EventLogReader
 
         if (exposure)
         {
-            if (_experiment is not null && !Utf8Equals(experiment, _experiment))
+            if (_experimentUtf8 is not null && !experiment.SequenceEqual(_experimentUtf8))
             {
                 _otherExperiments++;
                 return null;
@@ -524,14 +526,6 @@ internal sealed class EventLogReader
         var span = _scratch.AsSpan(scratchUsed, written);
         scratchUsed += written;
         return span;
-    }
-
-    private static bool Utf8Equals(ReadOnlySpan<byte> utf8, string text)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        return Encoding.UTF8.GetByteCount(text) <= 256
-            ? utf8.SequenceEqual(buffer[..Encoding.UTF8.GetBytes(text, buffer)])
-            : utf8.SequenceEqual(Encoding.UTF8.GetBytes(text));
     }
 
     private int InternIntent(ReadOnlySpan<byte> intent)

@@ -23,6 +23,15 @@ internal sealed class InternTable
         {
             return _last;
         }
+        // Arms, intents and models are few: comparing bytes beats decoding and hashing.
+        for (int i = 0; i < _bytes.Count && i < 32; i++)
+        {
+            if (utf8.SequenceEqual(_bytes[i]))
+            {
+                _last = i;
+                return i;
+            }
+        }
         Span<char> chars = utf8.Length <= 256 ? stackalloc char[utf8.Length] : new char[utf8.Length];
         int n = Encoding.UTF8.GetChars(utf8, chars);
         if (!_lookup.TryGetValue(chars[..n], out int index))

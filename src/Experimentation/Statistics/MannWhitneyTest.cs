@@ -94,28 +94,88 @@ internal static class MannWhitneyTest
     }
 
     /// <summary>The k-th smallest (1-based) of all differences t[i] − c[j]; both arrays sorted ascending.</summary>
+    /// <remarks>
+    /// Bisects on the value until at most n + m differences (and no more than <see cref="CandidateLimit"/>) lie in (lo, hi], then lists
+    /// those differences and selects among them. Falls back to bisecting the ordered bit patterns when many
+    /// differences are equal (ties), which always ends after at most 64 steps.
+    /// </remarks>
     internal static double PairwiseDifferenceOrderStatistic(double[] t, double[] c, long k)
     {
-        long lo = OrderedBits(t[0] - c[^1]);
-        long hi = OrderedBits(t[^1] - c[0]);
-        if (CountAtOrBelow(t, c, FromOrderedBits(lo)) >= k)
+        double lo = t[0] - c[^1];
+        double hi = t[^1] - c[0];
+        long countLo = CountAtOrBelow(t, c, lo);
+        if (countLo >= k)
         {
-            return FromOrderedBits(lo);
+            return lo;
         }
-        // Invariant: count(lo) < k <= count(hi).
-        while (lo + 1 < hi)
+        long countHi = (long)t.Length * c.Length;
+        // Invariant: countLo = count(lo) < k <= count(hi) = countHi.
+        // Listing costs about one counting pass once no more than n + m candidates remain.
+        long limit = Math.Min(CandidateLimit, Math.Max(64, t.Length + c.Length));
+        for (int step = 0; step < 200 && countHi - countLo > limit; step++)
         {
-            long mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1);
-            if (CountAtOrBelow(t, c, FromOrderedBits(mid)) >= k)
+            double mid = lo + ((hi - lo) / 2);
+            if (mid <= lo || mid >= hi)
             {
-                hi = mid;
+                break;
+            }
+            long count = CountAtOrBelow(t, c, mid);
+            if (count >= k)
+            {
+                (hi, countHi) = (mid, count);
             }
             else
             {
-                lo = mid;
+                (lo, countLo) = (mid, count);
             }
         }
-        return FromOrderedBits(hi);
+        if (countHi - countLo <= limit)
+        {
+            var candidates = Between(t, c, lo, hi, (int)(countHi - countLo));
+            Array.Sort(candidates);
+            return candidates[k - countLo - 1];
+        }
+
+        long loBits = OrderedBits(lo), hiBits = OrderedBits(hi);
+        while (loBits + 1 < hiBits)
+        {
+            long midBits = (loBits >> 1) + (hiBits >> 1) + (loBits & hiBits & 1);
+            if (CountAtOrBelow(t, c, FromOrderedBits(midBits)) >= k)
+            {
+                hiBits = midBits;
+            }
+            else
+            {
+                loBits = midBits;
+            }
+        }
+        return FromOrderedBits(hiBits);
+    }
+
+    private const int CandidateLimit = 1 << 21;
+
+    /// <summary>All differences t[i] − c[j] in (lo, hi].</summary>
+    private static double[] Between(double[] t, double[] c, double lo, double hi, int expected)
+    {
+        var result = new double[expected];
+        int n = 0, jLo = 0, jHi = 0;
+        for (int i = 0; i < t.Length; i++)
+        {
+            // Differences ≤ lo are at j ≥ jLo; differences ≤ hi are at j ≥ jHi (jHi ≤ jLo).
+            while (jLo < c.Length && t[i] - c[jLo] > lo)
+            {
+                jLo++;
+            }
+            while (jHi < c.Length && t[i] - c[jHi] > hi)
+            {
+                jHi++;
+            }
+            for (int j = jHi; j < jLo; j++)
+            {
+                result[n++] = t[i] - c[j];
+            }
+        }
+        return result;
     }
 
     /// <summary>Number of pairs with t[i] − c[j] ≤ d, in O(n + m) for sorted inputs.</summary>
