@@ -22,7 +22,7 @@ internal static class AnalyzeCommand
         var alpha = new Option<double>("--alpha") { Description = "Significance level.", DefaultValueFactory = _ => 0.05 };
         var weights = new Option<string?>("--weights") { Description = "Planned weights, ARM=W,... (default: equal)." };
         var asOf = new Option<string?>("--as-of") { Description = "Ignore events after this RFC 3339 instant." };
-        var format = new Option<string>("--format") { Description = "json, md or html.", DefaultValueFactory = _ => "json" };
+        var format = new Option<string>("--format") { Description = "json or md.", DefaultValueFactory = _ => "json" };
         format.AcceptOnlyFromAmong("json", "md");
         var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output." };
         var strict = new Option<bool>("--strict") { Description = "Fail on the first malformed line instead of skipping it." };

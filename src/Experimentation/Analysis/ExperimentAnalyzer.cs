@@ -226,27 +226,22 @@ internal static class ExperimentAnalyzer
     /// <summary>With more than one comparison per test, significance follows the Holm-adjusted p-value.</summary>
     private static List<Comparison> Adjust(List<Comparison> comparisons, Context ctx)
     {
-        var byTest = comparisons.GroupBy(c => c.Test).ToList();
-        if (byTest.All(g => g.Count() < 2))
+        var adjusted = comparisons.ToList();
+        foreach (var family in Enumerable.Range(0, comparisons.Count).GroupBy(i => comparisons[i].Test).Where(g => g.Count() > 1))
         {
-            return comparisons;
-        }
-        var adjusted = new List<Comparison>();
-        foreach (var group in byTest)
-        {
-            var list = group.ToList();
-            var p = list.Select(c => c.PValue).ToList();
+            int[] members = [.. family];
+            var p = members.Select(i => comparisons[i].PValue).ToList();
             var holm = PValueAdjustment.Holm(p);
             var bh = PValueAdjustment.BenjaminiHochberg(p);
-            for (int i = 0; i < list.Count; i++)
+            for (int k = 0; k < members.Length; k++)
             {
-                var c = list[i];
-                bool significant = ctx.PlanReached ? holm[i] < ctx.Alpha : c.Significant && c.PValueAlwaysValid * list.Count < ctx.Alpha;
-                adjusted.Add(c with { PValueHolm = holm[i], PValueBH = bh[i], Significant = significant });
+                var c = comparisons[members[k]];
+                // Before the planned sample, always-valid p-values are corrected by Bonferroni.
+                bool significant = ctx.PlanReached ? holm[k] < ctx.Alpha : c.Significant && c.PValueAlwaysValid * members.Length < ctx.Alpha;
+                adjusted[members[k]] = c with { PValueHolm = holm[k], PValueBH = bh[k], Significant = significant };
             }
         }
-        // Keep the original order (by pair, then test).
-        return [.. comparisons.Select(c => adjusted.First(a => a.Control == c.Control && a.Treatment == c.Treatment && a.Test == c.Test))];
+        return adjusted;
     }
 
     private static List<(ArmObservations Control, ArmObservations Treatment)> Pairs(IReadOnlyList<ArmObservations> arms, string control, bool allPairs)

@@ -9,9 +9,9 @@ namespace Verdict.Experimentation.Events;
 /// </summary>
 /// <remarks>
 /// Per-event state is one 56-byte record keyed by a 128-bit XxHash of the id (a collision among 10^9 ids
-/// has probability below 10^-20), found through an open-addressing table of ints; units are interned the
-/// same way. Arms, intents, models and experiments are interned to small indexes. Nothing per event is a
-/// string, which keeps memory near 70 bytes per exposure. Outcomes may come before their exposure (logs
+/// has probability below 10^-20), found through a <see cref="KeyIndex"/>; units are interned the same way.
+/// Arms, intents, models and experiments are interned to small indexes. Nothing per event is a string:
+/// a record and its index entry take about 66 bytes (peak memory of a whole analysis: docs/benchmarks.md). Outcomes may come before their exposure (logs
 /// are partitioned by writer and hour, not ordered): the join is completed when every source has been read.
 /// </remarks>
 internal sealed class EventLogReader
@@ -27,14 +27,16 @@ internal sealed class EventLogReader
 
     private readonly ChunkedList<Record> _records = new();
     private readonly ChunkedList<UInt128> _unitKeys = new();
-    private int[] _idTable = new int[1 << 16];
-    private int[] _unitTable = new int[1 << 16];
+    private readonly KeyIndex _ids = new();
+    private readonly KeyIndex _units = new();
 
     private readonly InternTable _arms = new();
     private readonly InternTable _intents = new();
     private readonly InternTable _models = new();
     private readonly InternTable _experiments = new();
     private readonly List<bool> _positive = [];
+    // Per experiment index: bit p set when an exposure of phase p was read.
+    private readonly List<byte> _phasesSeen = [];
     private readonly List<string> _malformedExamples = [];
     private byte[] _scratch = new byte[256];
 
@@ -263,7 +265,8 @@ internal sealed class EventLogReader
                 _otherExperiments++;
                 return null;
             }
-            ref Record r = ref Find(id);
+            UInt128 idKey = XxHash128.HashToUInt128(id);
+            ref Record r = ref Find(idKey);
             if ((r.Flags & HasExposure) != 0)
             {
                 _duplicateExposures++;
@@ -279,15 +282,21 @@ internal sealed class EventLogReader
             }
             r.ExposureTicks = ts;
             r.Experiment = (short)_experiments.Intern(experiment);
+            if (r.Experiment == _phasesSeen.Count)
+            {
+                _phasesSeen.Add(0);
+            }
+            _phasesSeen[r.Experiment] |= (byte)(1 << phase);
             r.Arm = (short)_arms.Intern(arm);
-            r.Unit = InternUnit(hasUnit ? unit : id);
+            // Without a unit, the unit is the id: its hash is the one just computed.
+            r.Unit = InternUnit(hasUnit ? XxHash128.HashToUInt128(unit) : idKey);
             r.Phase = phase;
             r.Intent = hasIntent ? (short)InternIntent(intent) : (short)-1;
             r.Model = hasModel ? (short)_models.Intern(model) : (short)-1;
             return null;
         }
 
-        ref Record o = ref Find(id);
+        ref Record o = ref Find(XxHash128.HashToUInt128(id));
         if (type == EventType.Reply)
         {
             o.Flags |= HasReply;
@@ -322,7 +331,7 @@ internal sealed class EventLogReader
     public ExperimentObservations Complete(EventPhase? phase = null)
     {
         int experiment = ResolveExperiment(out string experimentName);
-        EventPhase chosen = phase ?? LatestPhase(experiment);
+        EventPhase chosen = phase ?? LatestPhase();
         int arms = _arms.Count;
         var observations = Enumerable.Range(0, arms).Select(a => new ArmObservations(_arms[a])).ToArray();
         var exposures = new long[arms];
@@ -469,28 +478,20 @@ internal sealed class EventLogReader
         };
     }
 
-    /// <summary>The phases present among the experiment's exposures.</summary>
+    /// <summary>The phases seen on the experiment's exposures while reading.</summary>
     public IReadOnlySet<EventPhase> PhasesOf()
     {
         int experiment = ResolveExperiment(out _);
-        var phases = new HashSet<EventPhase>();
-        for (int i = 0; i < _records.Count; i++)
-        {
-            ref Record r = ref _records[i];
-            if ((r.Flags & HasExposure) != 0 && r.Experiment == experiment)
-            {
-                phases.Add((EventPhase)r.Phase);
-            }
-        }
-        return phases;
+        byte seen = experiment >= 0 && experiment < _phasesSeen.Count ? _phasesSeen[experiment] : (byte)0;
+        return Enum.GetValues<EventPhase>().Where(p => (seen & (1 << (int)p)) != 0).ToHashSet();
     }
 
     private static bool Selected(in Record r, int experiment, EventPhase phase) =>
         r.Experiment == experiment && (phase == EventPhase.Unspecified || r.Phase == (byte)phase);
 
-    private EventPhase LatestPhase(int experiment)
+    private EventPhase LatestPhase()
     {
-        IReadOnlySet<EventPhase> phases = experiment < 0 ? new HashSet<EventPhase>() : PhasesOf();
+        var phases = PhasesOf();
         return phases.Contains(EventPhase.AB) ? EventPhase.AB : phases.Contains(EventPhase.AA) && !phases.Contains(EventPhase.Unspecified) ? EventPhase.AA : EventPhase.Unspecified;
     }
 
@@ -580,78 +581,37 @@ internal sealed class EventLogReader
         };
     }
 
-    private ref Record Find(ReadOnlySpan<byte> id)
+    private ref Record Find(UInt128 id)
     {
-        UInt128 key = XxHash128.HashToUInt128(id);
-        int mask = _idTable.Length - 1;
-        int slot = (int)((ulong)key & (uint)mask);
-        while (true)
+        var keys = new RecordKeys(_records);
+        int position = _ids.Find(id, keys, out int slot);
+        if (position < 0)
         {
-            int entry = _idTable[slot];
-            if (entry == 0)
-            {
-                break;
-            }
-            ref Record existing = ref _records[entry - 1];
-            if (existing.Id == key)
-            {
-                return ref existing;
-            }
-            slot = (slot + 1) & mask;
+            position = _records.Add(new Record { Id = id, Unit = -1, Arm = -1, TrueIntent = -1, Intent = -1, Model = -1 });
+            _ids.Insert(slot, position, keys);
         }
-        int index = _records.Add(new Record { Id = key, Unit = -1, Arm = -1, TrueIntent = -1, Intent = -1, Model = -1 });
-        _idTable[slot] = index + 1;
-        if (_records.Count * 4 > _idTable.Length * 3)
-        {
-            _idTable = Grow(_idTable, i => _records[i].Id);
-        }
-        return ref _records[index];
+        return ref _records[position];
     }
 
-    private int InternUnit(ReadOnlySpan<byte> unit)
+    private int InternUnit(UInt128 unit)
     {
-        UInt128 key = XxHash128.HashToUInt128(unit);
-        int mask = _unitTable.Length - 1;
-        int slot = (int)((ulong)key & (uint)mask);
-        while (true)
+        var keys = new UnitKeys(_unitKeys);
+        int position = _units.Find(unit, keys, out int slot);
+        if (position < 0)
         {
-            int entry = _unitTable[slot];
-            if (entry == 0)
-            {
-                break;
-            }
-            if (_unitKeys[entry - 1] == key)
-            {
-                return entry - 1;
-            }
-            slot = (slot + 1) & mask;
+            position = _unitKeys.Add(unit);
+            _units.Insert(slot, position, keys);
         }
-        int index = _unitKeys.Add(key);
-        _unitTable[slot] = index + 1;
-        if (_unitKeys.Count * 4 > _unitTable.Length * 3)
-        {
-            _unitTable = Grow(_unitTable, i => _unitKeys[i]);
-        }
-        return index;
+        return position;
     }
 
-    private static int[] Grow(int[] table, Func<int, UInt128> keyOf)
+    private readonly struct RecordKeys(ChunkedList<Record> records) : IKeySource
     {
-        var grown = new int[table.Length * 2];
-        int mask = grown.Length - 1;
-        foreach (int entry in table)
-        {
-            if (entry == 0)
-            {
-                continue;
-            }
-            int slot = (int)((ulong)keyOf(entry - 1) & (uint)mask);
-            while (grown[slot] != 0)
-            {
-                slot = (slot + 1) & mask;
-            }
-            grown[slot] = entry;
-        }
-        return grown;
+        public UInt128 KeyAt(int position) => records[position].Id;
+    }
+
+    private readonly struct UnitKeys(ChunkedList<UInt128> keys) : IKeySource
+    {
+        public UInt128 KeyAt(int position) => keys[position];
     }
 }

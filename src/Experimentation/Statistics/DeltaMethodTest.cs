@@ -49,25 +49,7 @@ internal static class DeltaMethodTest
             return empty with { Diff = diff, Reason = UninformativeReason.ZeroVariance };
         }
 
-        double se = Math.Sqrt(vc + vt);
-        double z = diff / se;
-        double crit = Tails.NormalCritical(alpha);
-        double p = Tails.NormalTwoSided(z);
-        var result = empty with
-        {
-            Statistic = z,
-            Diff = diff,
-            CiLow = diff - (crit * se),
-            CiHigh = diff + (crit * se),
-            PValue = p,
-            Significant = p < alpha,
-        };
-        if (rc == 0)
-        {
-            return result with { RelLiftReason = UninformativeReason.ZeroControlMean };
-        }
-        double rel = (rt / rc) - 1;
-        double relHalf = crit * Math.Sqrt((vt / (rc * rc)) + (rt * rt * vc / Math.Pow(rc, 4)));
-        return result with { RelLift = rel, RelCiLow = rel - relHalf, RelCiHigh = rel + relHalf, RelCiMethod = "delta" };
+        var result = NormalApproximation.WithDifference(empty, diff, Math.Sqrt(vc + vt), diff / Math.Sqrt(vc + vt), alpha);
+        return NormalApproximation.WithRelativeLiftByDelta(result, rc, rt, vc, vt, alpha);
     }
 }

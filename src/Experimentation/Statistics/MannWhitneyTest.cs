@@ -44,9 +44,13 @@ internal static class MannWhitneyTest
         double p = Tails.NormalTwoSided(z);
 
         long pairs = t.LongLength * c.LongLength;
-        double shift = pairs % 2 == 1
-            ? PairwiseDifferenceOrderStatistic(t, c, (pairs + 1) / 2)
-            : (PairwiseDifferenceOrderStatistic(t, c, pairs / 2) + PairwiseDifferenceOrderStatistic(t, c, (pairs / 2) + 1)) / 2;
+        double shift = PairwiseDifferenceOrderStatistic(t, c, (pairs + 1) / 2);
+        if (pairs % 2 == 0)
+        {
+            // The next order statistic is the same value when it is tied, else the smallest difference above it.
+            double next = CountAtOrBelow(t, c, shift) > pairs / 2 ? shift : SmallestDifferenceAbove(t, c, shift);
+            shift = (shift + next) / 2;
+        }
         long k = Math.Max(1, (long)Math.Floor((pairs / 2.0) - (Tails.NormalCritical(alpha) * sigma)));
         return empty with
         {
@@ -153,6 +157,26 @@ internal static class MannWhitneyTest
     }
 
     private const int CandidateLimit = 1 << 21;
+
+    /// <summary>The smallest difference t[i] − c[j] greater than d, in O(n + m).</summary>
+    private static double SmallestDifferenceAbove(double[] t, double[] c, double d)
+    {
+        double best = double.PositiveInfinity;
+        int j = 0;
+        for (int i = 0; i < t.Length; i++)
+        {
+            while (j < c.Length && t[i] - c[j] > d)
+            {
+                j++;
+            }
+            // c[j − 1] is the largest c leaving a difference above d for this t[i].
+            if (j > 0)
+            {
+                best = Math.Min(best, t[i] - c[j - 1]);
+            }
+        }
+        return best;
+    }
 
     /// <summary>All differences t[i] − c[j] in (lo, hi].</summary>
     private static double[] Between(double[] t, double[] c, double lo, double hi, int expected)

@@ -27,48 +27,28 @@ internal static class TwoProportionZTest
         double pt = (double)t.Successes / t.Count;
         double pooled = (double)(c.Successes + t.Successes) / (c.Count + t.Count);
         double pooledVar = pooled * (1 - pooled) * ((1.0 / c.Count) + (1.0 / t.Count));
+        double diff = pt - pc;
         if (pooledVar <= 0)
         {
-            return empty with { Diff = pt - pc, Reason = UninformativeReason.ZeroVariance };
+            return empty with { Diff = diff, Reason = UninformativeReason.ZeroVariance };
         }
 
-        double diff = pt - pc;
-        double z = diff / Math.Sqrt(pooledVar);
-        double crit = Tails.NormalCritical(alpha);
         double varC = pc * (1 - pc) / c.Count;
         double varT = pt * (1 - pt) / t.Count;
-        double se = Math.Sqrt(varC + varT);
-        double p = Tails.NormalTwoSided(z);
-
-        var result = empty with
-        {
-            Statistic = z,
-            Diff = diff,
-            CiLow = diff - (crit * se),
-            CiHigh = diff + (crit * se),
-            PValue = p,
-            Significant = p < alpha,
-        };
-        return WithRelativeLift(result, c, t, pc, pt, varC, varT, crit);
-    }
-
-    private static Comparison WithRelativeLift(
-        Comparison result, ProportionSummary c, ProportionSummary t, double pc, double pt, double varC, double varT, double crit)
-    {
+        var result = NormalApproximation.WithDifference(empty, diff, Math.Sqrt(varC + varT), diff / Math.Sqrt(pooledVar), alpha);
         if (c.Successes == 0)
         {
             return result with { RelLiftReason = UninformativeReason.ZeroControlMean };
         }
-
-        double rel = (pt / pc) - 1;
         bool deltaOk = Math.Min(Math.Min(c.Successes, c.Count - c.Successes), Math.Min(t.Successes, t.Count - t.Successes)) >= MinCellForDelta;
-        if (deltaOk)
-        {
-            double varRel = (varT / (pc * pc)) + (pt * pt * varC / (pc * pc * pc * pc));
-            double half = crit * Math.Sqrt(varRel);
-            return result with { RelLift = rel, RelCiLow = rel - half, RelCiHigh = rel + half, RelCiMethod = "delta" };
-        }
+        return deltaOk
+            ? NormalApproximation.WithRelativeLiftByDelta(result, pc, pt, varC, varT, alpha)
+            : WithLogRiskRatio(result, c, t, (pt / pc) - 1, Tails.NormalCritical(alpha));
+    }
 
+    /// <summary>The log risk ratio interval, with 0.5 added to every cell when a count is zero or full.</summary>
+    private static Comparison WithLogRiskRatio(Comparison result, ProportionSummary c, ProportionSummary t, double rel, double crit)
+    {
         double sc = c.Successes, nc = c.Count, st = t.Successes, nt = t.Count;
         if (sc == 0 || st == 0 || sc == nc || st == nt)
         {

@@ -62,14 +62,6 @@ internal static class WelchTTest
                 RelCiMethod = "log-ratio",
             };
         }
-        if (c.Mean == 0)
-        {
-            return result with { RelLiftReason = UninformativeReason.ZeroControlMean };
-        }
-
-        double rel = (t.Mean / c.Mean) - 1;
-        double varRel = (at / (c.Mean * c.Mean)) + (t.Mean * t.Mean * ac / Math.Pow(c.Mean, 4));
-        double relHalf = Tails.NormalCritical(alpha) * Math.Sqrt(varRel);
-        return result with { RelLift = rel, RelCiLow = rel - relHalf, RelCiHigh = rel + relHalf, RelCiMethod = "delta" };
+        return NormalApproximation.WithRelativeLiftByDelta(result, c.Mean, t.Mean, ac, at, alpha);
     }
 }

@@ -32,6 +32,19 @@ public sealed class MannWhitneyTestTests
         }
     }
 
+    [Theory]
+    [InlineData(40, 33)]
+    [InlineData(40, 34)]
+    public void Compute_Shift_IsTheMedianOfAllPairwiseDifferences(int n, int m)
+    {
+        var rng = new Random(n * m);
+        double[] t = [.. Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 100)];
+        double[] c = [.. Enumerable.Range(0, m).Select(_ => rng.NextDouble() * 90)];
+        double[] all = [.. t.SelectMany(a => c.Select(b => a - b)).Order()];
+        double median = all.Length % 2 == 1 ? all[all.Length / 2] : (all[(all.Length / 2) - 1] + all[all.Length / 2]) / 2;
+        Assert.Equal(median, MannWhitneyTest.Compute("c", "t", c, t, 0.05).Diff);
+    }
+
     [Fact]
     public void Compute_AllValuesEqual_ReturnsZeroVariance()
     {
