@@ -588,7 +588,7 @@ internal sealed class EventLogReader
         if (position < 0)
         {
             position = _records.Add(new Record { Id = id, Unit = -1, Arm = -1, TrueIntent = -1, Intent = -1, Model = -1 });
-            _ids.Insert(slot, position, keys);
+            _ids.Insert(slot, id, keys);
         }
         return ref _records[position];
     }
@@ -600,7 +600,7 @@ internal sealed class EventLogReader
         if (position < 0)
         {
             position = _unitKeys.Add(unit);
-            _units.Insert(slot, position, keys);
+            _units.Insert(slot, unit, keys);
         }
         return position;
     }

@@ -28,7 +28,30 @@ public sealed class MannWhitneyTestTests
         double[] all = [.. t.SelectMany(a => c.Select(b => a - b)).Order()];
         foreach (long k in new long[] { 1, 2, 17, 660, 661, 1000, all.Length })
         {
-            Assert.Equal(all[k - 1], MannWhitneyTest.PairwiseDifferenceOrderStatistic(t, c, k));
+            Assert.Equal(all[k - 1], new PairwiseDifferences(t, c).OrderStatistic(k));
+        }
+    }
+
+    [Theory]
+    [InlineData(0.5)] // handling times in half seconds: many exact ties
+    [InlineData(0.001)] // milliseconds: differences tied up to rounding
+    [InlineData(0)] // continuous: no ties
+    public void PairwiseDifferences_NarrowingTheBracket_MatchesSortedOuterDifferences(double grid)
+    {
+        var rng = new Random(11);
+        double Draw(double scale)
+        {
+            double x = scale * Math.Exp(1.2 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+            return grid > 0 ? Math.Round(x / grid) * grid : x;
+        }
+        double[] t = [.. Enumerable.Range(0, 1500).Select(_ => Draw(90)).Order()];
+        double[] c = [.. Enumerable.Range(0, 1200).Select(_ => Draw(100)).Order()];
+        double[] all = [.. t.SelectMany(a => c.Select(b => a - b)).Order()];
+        // A small candidate limit makes every order statistic narrow its bracket many times before listing.
+        var differences = new PairwiseDifferences(t, c, candidateLimit: 64);
+        foreach (long k in new long[] { 1, 2, 1000, 880_000, 899_999, 900_000, 900_001, 920_000, all.Length - 1, all.Length })
+        {
+            Assert.Equal(all[k - 1], differences.OrderStatistic(k));
         }
     }
 
