@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MathNet.Numerics.Distributions;
 using Verdict.Experimentation.Events;
 using Verdict.Experimentation.Statistics;
@@ -149,15 +150,13 @@ internal static class ExperimentAnalyzer
     private static MetricResult HandlingMetric(IReadOnlyList<ArmObservations> arms, Context ctx)
     {
         var armMetrics = new List<ArmMetric>();
-        var sorted = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var sorted = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        // Sorted in place, in parallel: the values are held once.
+        Parallel.ForEach(arms, arm => CollectionsMarshal.AsSpan(arm.HandlingValues).Sort());
         foreach (var arm in arms)
         {
-            double[] values = [.. arm.HandlingValues];
-            // Observations are used once: release the list so the values are held once, as a sorted array.
-            arm.HandlingValues.Clear();
-            arm.HandlingValues.TrimExcess();
-            Array.Sort(values);
-            sorted[arm.Name] = values;
+            var values = CollectionsMarshal.AsSpan(arm.HandlingValues);
+            sorted[arm.Name] = arm.HandlingValues;
             var s = arm.Handling;
             double? low = null, high = null;
             if (s.Variance is double v)
@@ -196,7 +195,7 @@ internal static class ExperimentAnalyzer
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.HandlingLog, t.HandlingLog, ctx.Alpha, logScale: true), null, n, ctx));
             }
             // The rank test sorts its inputs in place; these are sorted already, so they stay as they are.
-            var mw = MannWhitneyTest.Compute(c.Name, t.Name, sorted[c.Name], sorted[t.Name], ctx.Alpha);
+            var mw = MannWhitneyTest.Compute(c.Name, t.Name, CollectionsMarshal.AsSpan(sorted[c.Name]), CollectionsMarshal.AsSpan(sorted[t.Name]), ctx.Alpha);
             comparisons.Add(mw with { Significant = ctx.PlanReached && mw.Significant });
         }
         return new MetricResult

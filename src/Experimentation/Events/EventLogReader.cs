@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
@@ -13,10 +14,19 @@ namespace Verdict.Experimentation.Events;
 /// Arms, intents, models and experiments are interned to small indexes. Nothing per event is a string:
 /// a record and its index entry take about 66 bytes (peak memory of a whole analysis: docs/benchmarks.md). Outcomes may come before their exposure (logs
 /// are partitioned by writer and hour, not ordered): the join is completed when every source has been read.
+/// <para>
+/// Reading is a two-stage pipeline. The calling thread splits lines, parses, validates, hashes and interns
+/// them into compact <see cref="ParsedEvent"/> batches; a second thread applies the batches, in order, to the
+/// join. Applying a batch first touches every index slot and record it will need, so their cache misses
+/// overlap instead of queueing one after another. Everything the parser owns (interning, malformed-line
+/// counts) is touched by the calling thread only; everything the join owns (records, the indexes, duplicate
+/// counts) by the applying thread only.
+/// </para>
 /// </remarks>
 internal sealed class EventLogReader
 {
     private const int MaxMalformedExamples = 20;
+    private const int BatchSize = 2048, BatchesInFlight = 4;
     private const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64;
 
     private readonly string? _experiment;
@@ -39,9 +49,13 @@ internal sealed class EventLogReader
     private readonly List<byte> _phasesSeen = [];
     private readonly List<string> _malformedExamples = [];
     private byte[] _scratch = new byte[256];
+    private readonly Batch[] _batches = new Batch[BatchesInFlight];
 
     private int _sources;
-    private long _lines, _malformed, _unknownTypes, _duplicateExposures, _duplicateOutcomes, _otherExperiments, _afterAsOf;
+    // Parser-side counts.
+    private long _lines, _malformed, _unknownTypes, _otherExperiments, _afterAsOf;
+    // Join-side counts.
+    private long _duplicateExposures, _duplicateOutcomes;
 
     public EventLogReader(string? experiment, DateTimeOffset? asOf, bool strict, IEnumerable<string>? positiveIntents = null)
     {
@@ -68,7 +82,31 @@ internal sealed class EventLogReader
         public byte Phase;
     }
 
-    private enum EventType
+    /// <summary>One valid line, parsed: everything the join needs and nothing it does not.</summary>
+    private struct ParsedEvent
+    {
+        public UInt128 Id;
+        /// <summary>The unit's hash, or the id's when the event names no unit.</summary>
+        public UInt128 Unit;
+        public long Ticks;
+        public double Handling;
+        public short Arm;
+        public short Experiment;
+        public short Intent;
+        public short TrueIntent;
+        public short Model;
+        public EventType Type;
+        public byte Phase;
+        public byte Flags;
+    }
+
+    private sealed class Batch
+    {
+        public readonly ParsedEvent[] Events = new ParsedEvent[BatchSize];
+        public int Count;
+    }
+
+    private enum EventType : byte
     {
         Missing,
         Unknown,
@@ -81,20 +119,83 @@ internal sealed class EventLogReader
     public void Read(Stream stream, string sourceName)
     {
         _sources++;
-        JsonLines.Read(stream, (line, number) => ReadLine(line, sourceName, number));
+        using var full = new BlockingCollection<Batch>(BatchesInFlight);
+        using var free = new BlockingCollection<Batch>(BatchesInFlight);
+        for (int i = 0; i < BatchesInFlight; i++)
+        {
+            free.Add(_batches[i] ??= new Batch());
+        }
+        using var failed = new CancellationTokenSource();
+        var join = Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    foreach (var batch in full.GetConsumingEnumerable())
+                    {
+                        Apply(batch);
+                        free.Add(batch);
+                    }
+                }
+                catch
+                {
+                    failed.Cancel();
+                    throw;
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        try
+        {
+            var current = free.Take(failed.Token);
+            current.Count = 0;
+            JsonLines.Read(stream, (line, number) =>
+            {
+                if (ReadLine(line, sourceName, number, ref current.Events[current.Count]) && ++current.Count == BatchSize)
+                {
+                    full.Add(current, failed.Token);
+                    current = free.Take(failed.Token);
+                    current.Count = 0;
+                }
+            });
+            if (current.Count > 0)
+            {
+                full.Add(current, failed.Token);
+            }
+        }
+        catch (OperationCanceledException) when (failed.IsCancellationRequested)
+        {
+            // The join failed; its exception is rethrown below.
+        }
+        finally
+        {
+            full.CompleteAdding();
+            try
+            {
+                join.Wait();
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+            }
+        }
     }
 
-    private void ReadLine(ReadOnlySpan<byte> line, string source, long number)
+    /// <summary>Parses one line into <paramref name="parsed"/>; true when it is an event for the join.</summary>
+    private bool ReadLine(ReadOnlySpan<byte> line, string source, long number, ref ParsedEvent parsed)
     {
         if (line.IsEmpty || line.Trim(" \t"u8).IsEmpty)
         {
-            return;
+            return false;
         }
         _lines++;
         string? error;
+        bool accepted = false;
         try
         {
-            error = Parse(line);
+            error = Parse(line, ref parsed, ref accepted);
         }
         catch (JsonException ex)
         {
@@ -102,7 +203,7 @@ internal sealed class EventLogReader
         }
         if (error is null)
         {
-            return;
+            return accepted;
         }
         string where = $"{source}:{number}: {error}";
         if (_strict)
@@ -114,6 +215,7 @@ internal sealed class EventLogReader
         {
             _malformedExamples.Add(where);
         }
+        return false;
     }
 
     private static string FirstSentence(string message)
@@ -122,8 +224,11 @@ internal sealed class EventLogReader
         return (cut > 0 ? message[..cut] : message).TrimEnd('.');
     }
 
-    /// <summary>Parses one line and applies it; returns an error naming the field, or null.</summary>
-    private string? Parse(ReadOnlySpan<byte> line)
+    /// <summary>
+    /// Parses one line; returns an error naming the field, or null. <paramref name="accepted"/> tells whether
+    /// <paramref name="e"/> now holds an event for the join (not one counted and left out).
+    /// </summary>
+    private string? Parse(ReadOnlySpan<byte> line, ref ParsedEvent e, ref bool accepted)
     {
         var reader = new Utf8JsonReader(line, isFinalBlock: true, state: default);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -258,67 +363,125 @@ internal sealed class EventLogReader
             return null;
         }
 
-        if (exposure)
+        if (exposure && _experimentUtf8 is not null && !experiment.SequenceEqual(_experimentUtf8))
         {
-            if (_experimentUtf8 is not null && !experiment.SequenceEqual(_experimentUtf8))
-            {
-                _otherExperiments++;
-                return null;
-            }
-            UInt128 idKey = XxHash128.HashToUInt128(id);
-            ref Record r = ref Find(idKey);
-            if ((r.Flags & HasExposure) != 0)
-            {
-                _duplicateExposures++;
-                if (ts >= r.ExposureTicks)
-                {
-                    return null;
-                }
-            }
-            r.Flags |= HasExposure;
-            if (type == EventType.Assigned)
-            {
-                r.Flags |= IsTemplate;
-            }
-            r.ExposureTicks = ts;
-            r.Experiment = (short)_experiments.Intern(experiment);
-            if (r.Experiment == _phasesSeen.Count)
-            {
-                _phasesSeen.Add(0);
-            }
-            _phasesSeen[r.Experiment] |= (byte)(1 << phase);
-            r.Arm = (short)_arms.Intern(arm);
-            // Without a unit, the unit is the id: its hash is the one just computed.
-            r.Unit = InternUnit(hasUnit ? XxHash128.HashToUInt128(unit) : idKey);
-            r.Phase = phase;
-            r.Intent = hasIntent ? (short)InternIntent(intent) : (short)-1;
-            r.Model = hasModel ? (short)_models.Intern(model) : (short)-1;
+            _otherExperiments++;
             return null;
         }
 
-        ref Record o = ref Find(XxHash128.HashToUInt128(id));
-        if (type == EventType.Reply)
+        e.Type = type;
+        e.Ticks = ts;
+        e.Id = XxHash128.HashToUInt128(id);
+        e.Flags = 0;
+        if (exposure)
         {
-            o.Flags |= HasReply;
-            if (_positive[InternIntent(intent)])
+            e.Experiment = (short)_experiments.Intern(experiment);
+            e.Arm = (short)_arms.Intern(arm);
+            // Without a unit, the unit is the id: its hash is the one just computed.
+            e.Unit = hasUnit ? XxHash128.HashToUInt128(unit) : e.Id;
+            e.Phase = phase;
+            e.Intent = hasIntent ? (short)InternIntent(intent) : (short)-1;
+            e.Model = hasModel ? (short)_models.Intern(model) : (short)-1;
+        }
+        else if (type == EventType.Reply)
+        {
+            e.Flags = _positive[InternIntent(intent)] ? (byte)(HasReply | HasPositiveReply) : HasReply;
+        }
+        else
+        {
+            e.Flags = (byte)((hasTrueIntent ? HasLabel : 0) | (hasHandling ? HasHandling : 0));
+            e.TrueIntent = hasTrueIntent ? (short)InternIntent(trueIntent) : (short)-1;
+            e.Handling = handling;
+        }
+        accepted = true;
+        return null;
+    }
+
+    /// <summary>Applies a batch to the join, on the joining thread.</summary>
+    private void Apply(Batch batch)
+    {
+        var events = batch.Events.AsSpan(0, batch.Count);
+        // Touch every index slot the batch will probe, then every record an outcome will update: the loads are
+        // independent, so the processor overlaps their cache misses.
+        uint touched = 0;
+        var keys = new RecordKeys(_records);
+        foreach (ref readonly var e in events)
+        {
+            touched += _ids.Touch(e.Id);
+            if (e.Type is EventType.Scored or EventType.Assigned)
             {
-                o.Flags |= HasPositiveReply;
+                touched += _units.Touch(e.Unit);
             }
-            return null;
+        }
+        foreach (ref readonly var e in events)
+        {
+            if (e.Type is EventType.Outcome or EventType.Reply)
+            {
+                touched += (uint)_ids.Find(e.Id, keys, out _);
+            }
+        }
+        _touched = touched;
+
+        foreach (ref readonly var e in events)
+        {
+            Apply(in e);
+        }
+    }
+
+    // Keeps the touching loads from being optimised away.
+    private uint _touched;
+
+    private void Apply(in ParsedEvent e)
+    {
+        if (e.Type is EventType.Scored or EventType.Assigned)
+        {
+            ref Record r = ref Find(e.Id);
+            if ((r.Flags & HasExposure) != 0)
+            {
+                _duplicateExposures++;
+                if (e.Ticks >= r.ExposureTicks)
+                {
+                    return;
+                }
+            }
+            r.Flags |= HasExposure;
+            if (e.Type == EventType.Assigned)
+            {
+                r.Flags |= IsTemplate;
+            }
+            r.ExposureTicks = e.Ticks;
+            r.Experiment = e.Experiment;
+            if (e.Experiment >= _phasesSeen.Count)
+            {
+                _phasesSeen.AddRange(new byte[e.Experiment - _phasesSeen.Count + 1]);
+            }
+            _phasesSeen[e.Experiment] |= (byte)(1 << e.Phase);
+            r.Arm = e.Arm;
+            r.Unit = InternUnit(e.Unit);
+            r.Phase = e.Phase;
+            r.Intent = e.Intent;
+            r.Model = e.Model;
+            return;
+        }
+
+        ref Record o = ref Find(e.Id);
+        if (e.Type == EventType.Reply)
+        {
+            o.Flags |= e.Flags;
+            return;
         }
         if ((o.Flags & HasOutcome) != 0)
         {
             _duplicateOutcomes++;
-            if (ts < o.OutcomeTicks)
+            if (e.Ticks < o.OutcomeTicks)
             {
-                return null;
+                return;
             }
         }
-        o.Flags = (byte)((o.Flags & ~(HasLabel | HasHandling)) | HasOutcome | (hasTrueIntent ? HasLabel : 0) | (hasHandling ? HasHandling : 0));
-        o.OutcomeTicks = ts;
-        o.TrueIntent = hasTrueIntent ? (short)InternIntent(trueIntent) : (short)-1;
-        o.Handling = handling;
-        return null;
+        o.Flags = (byte)((o.Flags & ~(HasLabel | HasHandling)) | HasOutcome | e.Flags);
+        o.OutcomeTicks = e.Ticks;
+        o.TrueIntent = e.TrueIntent;
+        o.Handling = e.Handling;
     }
 
     /// <summary>Experiments with at least one exposure, in the order first seen.</summary>
@@ -343,6 +506,7 @@ internal sealed class EventLogReader
         var unitExposures = new int[units];
         Array.Fill(unitArm, (short)-1);
         bool isTemplate = false;
+        var timedUpTo = new int[arms];
         long first = long.MaxValue, last = long.MinValue, orphans = 0;
         for (int i = 0; i < _records.Count; i++)
         {
@@ -357,12 +521,21 @@ internal sealed class EventLogReader
                 continue;
             }
             isTemplate |= (r.Flags & IsTemplate) != 0;
+            timedUpTo[r.Arm] += (r.Flags & HasHandling) != 0 ? 1 : 0;
             unitArm[r.Unit] = unitArm[r.Unit] == -1 || unitArm[r.Unit] == r.Arm ? r.Arm : (short)-2;
             unitExposures[r.Unit]++;
             first = Math.Min(first, r.ExposureTicks);
             last = Math.Max(last, r.ExposureTicks);
         }
         bool several = unitExposures.Any(n => n > 1);
+        if (!several)
+        {
+            // Sized once: a growing list would briefly hold its values twice.
+            for (int a = 0; a < arms; a++)
+            {
+                observations[a].HandlingValues.EnsureCapacity(timedUpTo[a]);
+            }
+        }
         long conflicted = unitArm.LongCount(a => a == -2);
 
         // Pass 2: email-level statistics and per-unit sums, leaving out units seen in several arms.

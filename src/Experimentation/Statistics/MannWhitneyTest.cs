@@ -15,18 +15,16 @@ internal static class MannWhitneyTest
 {
     public const string Name = "mann-whitney";
 
-    public static Comparison Compute(string control, string treatment, double[] c, double[] t, double alpha)
+    public static Comparison Compute(string control, string treatment, Span<double> c, Span<double> t, double alpha)
     {
-        ArgumentNullException.ThrowIfNull(c);
-        ArgumentNullException.ThrowIfNull(t);
         var empty = new Comparison { Control = control, Treatment = treatment, Test = Name };
         if (c.Length == 0 || t.Length == 0)
         {
             return empty with { Reason = UninformativeReason.EmptyArm };
         }
 
-        Array.Sort(c);
-        Array.Sort(t);
+        c.Sort();
+        t.Sort();
         double n = t.Length, m = c.Length;
         (double rankSumT, double tieSum) = RankSum(t, c);
         double w = rankSumT - (n * (n + 1) / 2);
@@ -65,7 +63,7 @@ internal static class MannWhitneyTest
         : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 
     /// <summary>Rank sum of <paramref name="t"/> in the pooled sample (mid-ranks for ties) and Σ(τ³ − τ) over tie groups.</summary>
-    private static (double RankSum, double TieSum) RankSum(double[] t, double[] c)
+    private static (double RankSum, double TieSum) RankSum(ReadOnlySpan<double> t, ReadOnlySpan<double> c)
     {
         int i = 0, j = 0;
         double rankSum = 0, tieSum = 0;

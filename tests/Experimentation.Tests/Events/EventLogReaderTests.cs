@@ -48,6 +48,49 @@ public sealed class EventLogReaderTests
     }
 
     [Fact]
+    public void Complete_ManyBatches_JoinsEveryOutcomeAndKeepsTheDuplicateRulesAcrossBatches()
+    {
+        // Far more events than the reader's batches in flight hold, so parsing and joining overlap.
+        const int Emails = 30_000;
+        var log = new StringBuilder();
+        for (int i = 0; i < Emails; i++)
+        {
+            log.Append(Scored($"id-{i}", i / 3 % 2 == 0 ? "x" : "y", unit: $"u-{i / 3}"));
+        }
+        for (int i = 0; i < Emails; i++)
+        {
+            log.Append(Outcome($"id-{i}", i % 5 == 0 ? "objection" : "positive", i % 7, ts: "2026-11-01T12:00:00Z"));
+        }
+        // A later duplicate exposure (ignored) and an earlier duplicate outcome (ignored), far from the originals.
+        log.Append(Scored("id-0", "x", ts: "2026-11-02T10:00:00Z", unit: "u-0"));
+        log.Append(Outcome("id-1", "objection", 1000, ts: "2026-11-01T11:00:00Z"));
+
+        var obs = Read(log.ToString()).Complete();
+
+        Assert.Equal(Emails, obs.Arms.Sum(a => a.Exposures));
+        Assert.Equal(Emails, obs.Arms.Sum(a => a.Accuracy.Count));
+        Assert.Equal(Emails / 5, obs.Arms.Sum(a => a.Accuracy.Count - a.Accuracy.Successes));
+        Assert.Equal(Enumerable.Range(0, Emails).Sum(i => i % 7), obs.Arms.Sum(a => a.Handling.Mean * a.Handling.Count), 6);
+        Assert.Equal(Emails / 3, obs.Arms.Sum(a => a.Units));
+        Assert.Equal(1, obs.Diagnostics.DuplicateExposures);
+        Assert.Equal(1, obs.Diagnostics.DuplicateOutcomes);
+        Assert.Equal(0, obs.Diagnostics.UnitsInSeveralArms);
+    }
+
+    [Fact]
+    public void Read_MalformedLineWhenStrictAfterManyBatches_ThrowsNamingFileAndLine()
+    {
+        var log = new StringBuilder();
+        for (int i = 0; i < 20_000; i++)
+        {
+            log.Append(Scored($"id-{i}", "x"));
+        }
+        log.Append("{\"type\":\"scored\"}\n");
+        var ex = Assert.Throws<EventLogException>(() => Read(log.ToString(), strict: true));
+        Assert.Equal("log.jsonl:20001: id is missing", ex.Message);
+    }
+
+    [Fact]
     public void Read_MalformedLine_ReportedWithFileAndLineThenSkipped()
     {
         var obs = Read(Scored("a", "x") + "{not json\n" + Scored("b", "x")).Complete();
