@@ -1,0 +1,110 @@
+using Microsoft.FeatureManagement;
+using Microsoft.FeatureManagement.FeatureFilters;
+
+namespace Verdict.Experimentation.Experiments;
+
+/// <summary>Why a unit got its arm.</summary>
+public enum AssignmentReason
+{
+    /// <summary>A/B: the unit's bucket fell in this arm's share; the arm serves what it names.</summary>
+    Allocated,
+
+    /// <summary>A/A: the unit's bucket fell in this arm's share; the arm serves the control.</summary>
+    AllocatedAA,
+
+    /// <summary>The experiment has not started: the control serves everyone.</summary>
+    NotStarted,
+
+    /// <summary>The experiment is decided or promoted: the winner (or the control) serves everyone.</summary>
+    Decided,
+
+    /// <summary>The experiment was rolled back: the control serves everyone.</summary>
+    RolledBack,
+}
+
+/// <summary>The arm a unit gets in an experiment, what it serves and why.</summary>
+/// <param name="Experiment">Experiment id.</param>
+/// <param name="Arm">Arm name.</param>
+/// <param name="Serves">The model reference or template id to use for this unit.</param>
+/// <param name="Phase">The experiment's phase at assignment.</param>
+/// <param name="Reason">Why.</param>
+public sealed record ArmAssignment(string Experiment, string Arm, string Serves, ExperimentPhase Phase, AssignmentReason Reason);
+
+/// <summary>Assigns units to arms: sticky (the same unit always gets the same arm for a given seed and weights), across processes.</summary>
+public interface IArmAssigner
+{
+    /// <summary>The unit's arm, or null when the experiment does not exist.</summary>
+    ValueTask<ArmAssignment?> AssignAsync(string experiment, string unit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Assigns arms through Microsoft.FeatureManagement variants: each experiment is a variant feature flag
+/// whose percentile allocation follows the arms' weights and whose seed is the experiment's. A unit's
+/// bucket is a hash of the unit and the seed, so it is the same in every process and after restarts; a
+/// weight change moves only the units whose bucket changes hands; a new seed re-randomizes everyone.
+/// </summary>
+/// <remarks>
+/// Definitions are read from the <see cref="ExperimentStore"/> and cached; after <see cref="ExperimentAssignerOptions.Refresh"/>
+/// a cheap ETag check decides whether to read again. A phase or weight change therefore reaches every
+/// instance within one refresh interval (default 30 s), without a redeploy.
+/// </remarks>
+public sealed class ArmAssigner : IArmAssigner
+{
+    private readonly ExperimentFeatureDefinitionProvider _definitions;
+    private readonly FeatureManager _features;
+
+    /// <summary>Creates an assigner over the store.</summary>
+    public ArmAssigner(ExperimentStore store, ExperimentAssignerOptions? options = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        options ??= new ExperimentAssignerOptions();
+        options.Validate();
+        _definitions = new ExperimentFeatureDefinitionProvider(store, options.Refresh, time ?? TimeProvider.System);
+        _features = new FeatureManager(_definitions, new FeatureManagementOptions { IgnoreMissingFeatures = true });
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ArmAssignment?> AssignAsync(string experiment, string unit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(experiment);
+        ArgumentException.ThrowIfNullOrEmpty(unit);
+        var definition = await _definitions.GetExperimentAsync(experiment, cancellationToken).ConfigureAwait(false);
+        if (definition is null)
+        {
+            return null;
+        }
+        var control = definition.Arms.First(a => a.Name == definition.ControlArm);
+        switch (definition.Phase)
+        {
+            case ExperimentPhase.Draft:
+                return new ArmAssignment(experiment, control.Name, control.Serves, definition.Phase, AssignmentReason.NotStarted);
+            case ExperimentPhase.Decided or ExperimentPhase.Promoted:
+                var winner = definition.Arms.FirstOrDefault(a => a.Name == definition.Winner) ?? control;
+                return new ArmAssignment(experiment, winner.Name, winner.Serves, definition.Phase, AssignmentReason.Decided);
+            case ExperimentPhase.RolledBack:
+                return new ArmAssignment(experiment, control.Name, control.Serves, definition.Phase, AssignmentReason.RolledBack);
+        }
+
+        var variant = await _features.GetVariantAsync(experiment, new TargetingContext { UserId = unit }, cancellationToken).ConfigureAwait(false);
+        var arm = definition.Arms.FirstOrDefault(a => a.Name == variant?.Name) ?? control;
+        return definition.Phase == ExperimentPhase.AA
+            ? new ArmAssignment(experiment, arm.Name, control.Serves, definition.Phase, AssignmentReason.AllocatedAA)
+            : new ArmAssignment(experiment, arm.Name, arm.Serves, definition.Phase, AssignmentReason.Allocated);
+    }
+}
+
+/// <summary>Options of <see cref="ArmAssigner"/>.</summary>
+public sealed class ExperimentAssignerOptions
+{
+    /// <summary>How long a cached definition is used before its ETag is checked again (default 30 s; 0 checks on every call).</summary>
+    public TimeSpan Refresh { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Throws when an option is out of range.</summary>
+    public void Validate()
+    {
+        if (Refresh < TimeSpan.Zero || Refresh > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Refresh), Refresh, "Refresh must be between 0 and 1 hour.");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using Azure;
+using Microsoft.FeatureManagement;
+
+namespace Verdict.Experimentation.Experiments;
+
+/// <summary>
+/// Turns stored experiment definitions into variant feature flags (one per experiment, named by its id):
+/// one variant per arm, percentile allocation by cumulative weight, the experiment's seed. Definitions are
+/// cached and re-read only when their blob's ETag moved, checked at most once per refresh interval.
+/// </summary>
+internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store, TimeSpan refresh, TimeProvider time) : IFeatureDefinitionProvider
+{
+    private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
+
+    private sealed record Entry(ExperimentDefinition? Definition, FeatureDefinition? Feature, ETag? ETag, DateTimeOffset CheckedAt);
+
+    public async Task<FeatureDefinition?> GetFeatureDefinitionAsync(string featureName) =>
+        (await GetEntryAsync(featureName, CancellationToken.None).ConfigureAwait(false)).Feature;
+
+    public async IAsyncEnumerable<FeatureDefinition> GetAllFeatureDefinitionsAsync()
+    {
+        foreach (var stored in await store.ListAsync().ConfigureAwait(false))
+        {
+            yield return ToFeature(stored.Definition);
+        }
+    }
+
+    public async Task<ExperimentDefinition?> GetExperimentAsync(string id, CancellationToken cancellationToken) =>
+        (await GetEntryAsync(id, cancellationToken).ConfigureAwait(false)).Definition;
+
+    private async Task<Entry> GetEntryAsync(string id, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(id, out var cached) && now - cached.CheckedAt < refresh)
+        {
+            return cached;
+        }
+        if (cached is not null)
+        {
+            var etag = await store.GetETagAsync(id, cancellationToken).ConfigureAwait(false);
+            if (etag == cached.ETag)
+            {
+                return _cache[id] = cached with { CheckedAt = now };
+            }
+        }
+        var stored = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var entry = stored is null
+            ? new Entry(null, null, null, now)
+            : new Entry(stored.Definition, ToFeature(stored.Definition), stored.ETag, now);
+        return _cache[id] = entry;
+    }
+
+    internal static FeatureDefinition ToFeature(ExperimentDefinition definition)
+    {
+        var percentiles = new List<PercentileAllocation>();
+        double from = 0;
+        for (int i = 0; i < definition.Arms.Count; i++)
+        {
+            var arm = definition.Arms[i];
+            double to = i == definition.Arms.Count - 1 ? 100 : Math.Min(100, from + (arm.Weight * 100));
+            percentiles.Add(new PercentileAllocation { Variant = arm.Name, From = from, To = to });
+            from = to;
+        }
+        bool allocating = definition.Phase is ExperimentPhase.AA or ExperimentPhase.AB;
+        return new FeatureDefinition
+        {
+            Name = definition.Id,
+            Status = FeatureStatus.Conditional,
+            EnabledFor = allocating ? [new FeatureFilterConfiguration { Name = "AlwaysOn" }] : [],
+            Variants = [.. definition.Arms.Select(a => new VariantDefinition { Name = a.Name })],
+            Allocation = new Allocation
+            {
+                Percentile = percentiles,
+                Seed = definition.Seed,
+                DefaultWhenEnabled = definition.ControlArm,
+                DefaultWhenDisabled = definition.ControlArm,
+            },
+        };
+    }
+}

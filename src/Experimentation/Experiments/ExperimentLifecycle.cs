@@ -1,0 +1,141 @@
+using Verdict.Experimentation.Analysis;
+
+namespace Verdict.Experimentation.Experiments;
+
+/// <summary>
+/// The A/A → A/B → decide → promote (or roll back) lifecycle, with its guards. Every change is a
+/// read-check-write on the definition's ETag, so two people (or processes) racing the same change cannot
+/// both win: the second gets an <see cref="ExperimentConflictException"/>.
+/// </summary>
+/// <param name="store">Where definitions and champion slots live.</param>
+/// <param name="modelExists">Whether a model reference is published (checked on create for model experiments); null skips the check.</param>
+/// <param name="time">Clock for the recorded times.</param>
+public sealed class ExperimentLifecycle(ExperimentStore store, Func<string, CancellationToken, Task<bool>>? modelExists = null, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>Validates a definition, plans its sample size and stores it as a draft.</summary>
+    /// <exception cref="ExperimentDefinitionException">The definition is invalid or names a model that is not published.</exception>
+    /// <exception cref="ExperimentConflictException">The id is taken.</exception>
+    public async Task<StoredExperiment> CreateAsync(ExperimentDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var draft = definition with
+        {
+            Phase = ExperimentPhase.Draft,
+            PrimaryMetrics = definition.PrimaryMetrics.Count > 0 ? definition.PrimaryMetrics
+                : definition.Kind == ExperimentKind.Model ? ["accuracy", "handlingSeconds"] : ["positiveReplyRate"],
+            History = [],
+            Winner = null,
+        };
+        ExperimentValidation.Validate(draft);
+        if (modelExists is not null && draft.Kind == ExperimentKind.Model)
+        {
+            var missing = new List<string>();
+            for (int i = 0; i < draft.Arms.Count; i++)
+            {
+                if (!await modelExists(draft.Arms[i].Serves, cancellationToken).ConfigureAwait(false))
+                {
+                    missing.Add($"arms[{i}].serves '{draft.Arms[i].Serves}' is not a published model");
+                }
+            }
+            if (missing.Count > 0)
+            {
+                throw new ExperimentDefinitionException(missing);
+            }
+        }
+        var plan = PowerPlanner.Plan(new PowerQuestion(PowerMetric.Proportion, draft.Baseline, null, draft.MinimumDetectableEffect, null, draft.Alpha, draft.Power));
+        return await store.CreateAsync(draft with { PlannedUnitsPerArm = (long)Math.Ceiling(plan.UnitsPerArm) }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>draft → aa: units are split by weight, every arm serves the control.</summary>
+    public Task<StoredExperiment> StartAaAsync(string id, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, ExperimentPhase.AA, null, false, d => d with { StartedAt = _time.GetUtcNow() }, cancellationToken);
+
+    /// <summary>
+    /// aa → ab, only when the A/A analysis passed; <paramref name="forceReason"/> overrides the guard and is recorded.
+    /// </summary>
+    /// <param name="id">Experiment id.</param>
+    /// <param name="aaCheck">The analysis of the A/A phase (<c>verdict analyze --phase aa</c>); null when none was run.</param>
+    /// <param name="forceReason">Why the guard is overridden; null to enforce it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ExperimentDefinitionException">The A/A check did not pass and no reason to force was given.</exception>
+    public Task<StoredExperiment> StartAbAsync(string id, AnalysisResult? aaCheck, string? forceReason = null, CancellationToken cancellationToken = default)
+    {
+        string status = aaCheck?.Verdict.Status ?? "not run";
+        bool passed = status == "aa-passed";
+        if (!passed && string.IsNullOrWhiteSpace(forceReason))
+        {
+            throw new ExperimentDefinitionException(
+                $"phase: the A/A check of '{id}' has not passed ({status}{(aaCheck is null ? "" : ": " + aaCheck.Verdict.Summary)}); pass --force with a reason to start the A/B test anyway");
+        }
+        return ChangeAsync(id, ExperimentPhase.AB, passed ? null : forceReason, !passed, d => d, cancellationToken);
+    }
+
+    /// <summary>ab → decided, recording the winning arm (null: no winner; the control keeps serving).</summary>
+    /// <exception cref="ExperimentDefinitionException">The winner names no arm.</exception>
+    public Task<StoredExperiment> DecideAsync(string id, string? winner, string? reason = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, ExperimentPhase.Decided, reason, false, d =>
+        {
+            if (winner is not null && d.Arms.All(a => a.Name != winner))
+            {
+                throw new ExperimentDefinitionException($"winner '{winner}' names no arm of '{d.Id}' ({string.Join(", ", d.Arms.Select(a => a.Name))})");
+            }
+            return d with { Winner = winner, StoppedAt = _time.GetUtcNow() };
+        }, cancellationToken);
+
+    /// <summary>decided → promoted: the winner's model becomes the champion of the experiment's slot.</summary>
+    /// <exception cref="ExperimentDefinitionException">No winner was recorded.</exception>
+    public async Task<StoredExperiment> PromoteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var d = current.Definition;
+        ExperimentValidation.CheckPhaseChange(d, ExperimentPhase.Promoted);
+        var winner = d.Arms.FirstOrDefault(a => a.Name == d.Winner)
+            ?? throw new ExperimentDefinitionException($"winner: '{id}' was decided without a winner; there is nothing to promote");
+        var slot = await store.GetSlotAsync(d.SlotName, cancellationToken).ConfigureAwait(false);
+        string previous = slot?.Slot.Champion ?? d.Arms.First(a => a.Name == d.ControlArm).Serves;
+        var updated = new ChampionSlot(d.SlotName, winner.Serves, [previous, .. slot?.Slot.Previous ?? []]);
+        // The experiment moves first: if the slot write then loses a race, the promotion can be retried by rollback + promote.
+        var changed = await ChangeAsync(current, ExperimentPhase.Promoted, null, false, x => x, cancellationToken).ConfigureAwait(false);
+        await store.WriteSlotAsync(updated, slot?.ETag, cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    /// <summary>promoted → rolled-back: the slot's previous champion serves again.</summary>
+    public async Task<StoredExperiment> RollbackAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var d = current.Definition;
+        ExperimentValidation.CheckPhaseChange(d, ExperimentPhase.RolledBack);
+        var slot = await store.GetSlotAsync(d.SlotName, cancellationToken).ConfigureAwait(false);
+        if (slot is not { } s || s.Slot.Previous.Count == 0)
+        {
+            throw new ExperimentDefinitionException($"slot: '{d.SlotName}' has no previous champion to restore");
+        }
+        var changed = await ChangeAsync(current, ExperimentPhase.RolledBack, reason, false, x => x, cancellationToken).ConfigureAwait(false);
+        await store.WriteSlotAsync(new ChampionSlot(s.Slot.Slot, s.Slot.Previous[0], [.. s.Slot.Previous.Skip(1)]), s.ETag, cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    private async Task<StoredExperiment> GetAsync(string id, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new ExperimentDefinitionException($"id: there is no experiment '{id}'");
+
+    private async Task<StoredExperiment> ChangeAsync(string id, ExperimentPhase to, string? reason, bool forced,
+        Func<ExperimentDefinition, ExperimentDefinition> update, CancellationToken cancellationToken) =>
+        await ChangeAsync(await GetAsync(id, cancellationToken).ConfigureAwait(false), to, reason, forced, update, cancellationToken).ConfigureAwait(false);
+
+    private async Task<StoredExperiment> ChangeAsync(StoredExperiment current, ExperimentPhase to, string? reason, bool forced,
+        Func<ExperimentDefinition, ExperimentDefinition> update, CancellationToken cancellationToken)
+    {
+        var d = current.Definition;
+        ExperimentValidation.CheckPhaseChange(d, to);
+        var changed = update(d) with
+        {
+            Phase = to,
+            History = [.. d.History, new PhaseChange(d.Phase, to, _time.GetUtcNow(), reason, forced)],
+        };
+        return await store.ReplaceAsync(changed, current.ETag, cancellationToken).ConfigureAwait(false);
+    }
+}

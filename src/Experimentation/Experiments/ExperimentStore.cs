@@ -1,0 +1,164 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Verdict.Experimentation.Experiments;
+
+/// <summary>A stored experiment and the ETag of the version read.</summary>
+/// <param name="Definition">The definition.</param>
+/// <param name="ETag">Pass it back to <see cref="ExperimentStore.ReplaceAsync"/>: the write succeeds only if nobody wrote in between.</param>
+public sealed record StoredExperiment(ExperimentDefinition Definition, ETag ETag);
+
+/// <summary>A champion slot: the model that serves outside experiments, and the ones before it.</summary>
+/// <param name="Slot">Slot name.</param>
+/// <param name="Champion">What serves now (a model reference or a template id).</param>
+/// <param name="Previous">Earlier champions, most recent first.</param>
+public sealed record ChampionSlot(string Slot, string Champion, IReadOnlyList<string> Previous);
+
+/// <summary>
+/// Experiment definitions as JSON blobs (<c>experiments/{id}.json</c>) and champion slots
+/// (<c>slots/{slot}.json</c>) in one container, written with optimistic concurrency on the blob ETag:
+/// a create fails if the blob exists, a replace fails if it changed since it was read.
+/// </summary>
+public sealed class ExperimentStore
+{
+    /// <summary>The default container name.</summary>
+    public const string DefaultContainer = "experiments";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly BlobContainerClient _container;
+
+    /// <summary>Creates a store over a container (created on first write).</summary>
+    public ExperimentStore(BlobContainerClient container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        _container = container;
+    }
+
+    /// <summary>Stores a new experiment.</summary>
+    /// <exception cref="ExperimentConflictException">An experiment with this id exists.</exception>
+    public async Task<StoredExperiment> CreateAsync(ExperimentDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var etag = await WriteAsync(BlobName(definition.Id), definition, new BlobRequestConditions { IfNoneMatch = ETag.All },
+            $"experiment '{definition.Id}' exists already", cancellationToken).ConfigureAwait(false);
+        return new StoredExperiment(definition, etag);
+    }
+
+    /// <summary>Reads an experiment, or null when there is none with this id.</summary>
+    /// <exception cref="ExperimentDefinitionException">The stored JSON is not a valid definition.</exception>
+    public async Task<StoredExperiment?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var read = await ReadAsync<ExperimentDefinition>(BlobName(id), cancellationToken).ConfigureAwait(false);
+        return read is null ? null : new StoredExperiment(read.Value.Value, read.Value.ETag);
+    }
+
+    /// <summary>Every stored experiment, by id.</summary>
+    public async Task<IReadOnlyList<StoredExperiment>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var result = new List<StoredExperiment>();
+        if (!await _container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return result;
+        }
+        await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = "experiments/" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (await GetAsync(item.Name["experiments/".Length..^".json".Length], cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                result.Add(stored);
+            }
+        }
+        return [.. result.OrderBy(s => s.Definition.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Replaces an experiment if it has not changed since <paramref name="etag"/> was read.</summary>
+    /// <exception cref="ExperimentConflictException">It changed (or was deleted) in between.</exception>
+    public async Task<StoredExperiment> ReplaceAsync(ExperimentDefinition definition, ETag etag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var written = await WriteAsync(BlobName(definition.Id), definition, new BlobRequestConditions { IfMatch = etag },
+            $"experiment '{definition.Id}' was changed by someone else; read it again and retry", cancellationToken).ConfigureAwait(false);
+        return new StoredExperiment(definition, written);
+    }
+
+    /// <summary>Reads a champion slot, or null when it has none yet.</summary>
+    public async Task<(ChampionSlot Slot, ETag ETag)?> GetSlotAsync(string slot, CancellationToken cancellationToken = default) =>
+        await ReadAsync<ChampionSlot>(SlotName(slot), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Writes a champion slot: created when <paramref name="etag"/> is null, else replaced if unchanged.</summary>
+    /// <exception cref="ExperimentConflictException">The slot changed in between.</exception>
+    public async Task<ETag> WriteSlotAsync(ChampionSlot slot, ETag? etag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        return await WriteAsync(SlotName(slot.Slot), slot, conditions, $"champion slot '{slot.Slot}' was changed by someone else; retry", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The ETag of an experiment's blob without reading it (null when absent): a cheap change check.</summary>
+    internal async Task<ETag?> GetETagAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = await _container.GetBlobClient(BlobName(id)).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return properties.Value.ETag;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private static string BlobName(string id) => $"experiments/{id}.json";
+
+    private static string SlotName(string slot) => $"slots/{slot}.json";
+
+    private async Task<ETag> WriteAsync<T>(string name, T value, BlobRequestConditions conditions, string conflict, CancellationToken cancellationToken)
+    {
+        var content = BinaryData.FromObjectAsJson(value, Json);
+        try
+        {
+            var response = await _container.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions
+            {
+                Conditions = conditions,
+                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+            }, cancellationToken).ConfigureAwait(false);
+            return response.Value.ETag;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412 || (ex.Status == 404 && conditions.IfMatch is not null))
+        {
+            throw new ExperimentConflictException(conflict, ex);
+        }
+    }
+
+    private async Task<(T Value, ETag ETag)?> ReadAsync<T>(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var download = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var value = download.Value.Content.ToObjectFromJson<T>(Json)
+                    ?? throw new ExperimentDefinitionException($"{name}: the blob holds null");
+                return (value, download.Value.Details.ETag);
+            }
+            catch (JsonException ex)
+            {
+                throw new ExperimentDefinitionException($"{name}: not a valid definition ({ex.Message})", ex);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using Verdict.Experimentation.Analysis;
+using Verdict.Experimentation.Experiments;
+using Verdict.TestUtilities;
+
+namespace Verdict.Experimentation.Tests.Experiments;
+
+/// <summary>The lifecycle's guards and its optimistic concurrency, against a real Azurite.</summary>
+public sealed class ExperimentLifecycleTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private ExperimentStore Store(string name) => new(azurite.Container("life-" + name));
+
+    [Fact]
+    public async Task Create_PlansTheSampleSizeAndStoresADraft()
+    {
+        var store = Store("create");
+        await new ExperimentLifecycle(store).CreateAsync(ExperimentTestData.Model("plan"));
+        var stored = (await store.GetAsync("plan"))!.Definition;
+        Assert.Equal(ExperimentPhase.Draft, stored.Phase);
+        // R 4.2: power.prop.test(p1 = 0.8, p2 = 0.83, power = 0.8)$n -> 2628.632
+        Assert.Equal(2629, stored.PlannedUnitsPerArm);
+        Assert.Equal(["accuracy", "handlingSeconds"], stored.PrimaryMetrics);
+    }
+
+    [Fact]
+    public async Task Create_UnknownModel_IsRejectedNamingTheArm()
+    {
+        var lifecycle = new ExperimentLifecycle(Store("unknown"), (reference, _) => Task.FromResult(reference == "intent@1"));
+        var ex = await Assert.ThrowsAsync<ExperimentDefinitionException>(() => lifecycle.CreateAsync(ExperimentTestData.Model("unknown")));
+        Assert.Equal("arms[1].serves 'intent@2' is not a published model", ex.Message);
+    }
+
+    [Fact]
+    public async Task Create_SameIdTwice_IsAConflict()
+    {
+        var lifecycle = new ExperimentLifecycle(Store("twice"));
+        await lifecycle.CreateAsync(ExperimentTestData.Model("twice"));
+        await Assert.ThrowsAsync<ExperimentConflictException>(() => lifecycle.CreateAsync(ExperimentTestData.Model("twice")));
+    }
+
+    [Fact]
+    public async Task StartAb_WithoutAPassedAaCheck_IsRefusedUnlessForcedWithAReasonThatIsRecorded()
+    {
+        var store = Store("guard");
+        var lifecycle = new ExperimentLifecycle(store);
+        await lifecycle.CreateAsync(ExperimentTestData.Model("guard"));
+        await lifecycle.StartAaAsync("guard");
+
+        var ex = await Assert.ThrowsAsync<ExperimentDefinitionException>(() => lifecycle.StartAbAsync("guard", aaCheck: null));
+        Assert.StartsWith("phase: the A/A check of 'guard' has not passed (not run)", ex.Message, StringComparison.Ordinal);
+
+        var started = await lifecycle.StartAbAsync("guard", aaCheck: null, forceReason: "A/A ran on last week's traffic");
+        var change = started.Definition.History[^1];
+        Assert.Equal((ExperimentPhase.AA, ExperimentPhase.AB, true, "A/A ran on last week's traffic"), (change.From, change.To, change.Forced, change.Reason));
+    }
+
+    [Fact]
+    public async Task StartAb_AfterAPassedAaAnalysis_Starts()
+    {
+        var lifecycle = new ExperimentLifecycle(Store("passed"));
+        await lifecycle.CreateAsync(ExperimentTestData.Model("passed"));
+        await lifecycle.StartAaAsync("passed");
+        var log = new SyntheticLog { UnitsPerArm = 3000, Phase = "aa" };
+        var aa = await AnalyzeAsync(log);
+        Assert.Equal("aa-passed", aa.Verdict.Status);
+
+        var started = await lifecycle.StartAbAsync("passed", aa);
+        Assert.False(started.Definition.History[^1].Forced);
+        Assert.Equal(ExperimentPhase.AB, started.Definition.Phase);
+    }
+
+    [Fact]
+    public async Task StartAb_TwoRacers_ExactlyOneWinsAndTheOtherGetsAClearError()
+    {
+        var lifecycle = new ExperimentLifecycle(Store("race"));
+        await lifecycle.CreateAsync(ExperimentTestData.Model("race"));
+        await lifecycle.StartAaAsync("race");
+        var racers = Enumerable.Range(0, 2)
+            .Select(i => Task.Run(() => new ExperimentLifecycle(Store("race")).StartAbAsync("race", null, $"racer {i}")))
+            .ToArray();
+        var outcomes = await Task.WhenAll(racers.Select(async t =>
+        {
+            try
+            {
+                await t;
+                return "won";
+            }
+            catch (ExperimentConflictException)
+            {
+                return "conflict";
+            }
+            catch (ExperimentDefinitionException ex) when (ex.Message.StartsWith("phase: 'race' is ab", StringComparison.Ordinal))
+            {
+                return "already-ab";
+            }
+        }));
+        Assert.Single(outcomes, o => o == "won");
+        Assert.Single(outcomes, o => o is "conflict" or "already-ab");
+    }
+
+    [Fact]
+    public async Task Replace_WithAStaleETag_IsAConflict()
+    {
+        var store = Store("stale");
+        var created = await store.CreateAsync(ExperimentTestData.Model("stale"));
+        await store.ReplaceAsync(created.Definition with { Seed = "b" }, created.ETag);
+        var ex = await Assert.ThrowsAsync<ExperimentConflictException>(() => store.ReplaceAsync(created.Definition with { Seed = "c" }, created.ETag));
+        Assert.Equal("experiment 'stale' was changed by someone else; read it again and retry", ex.Message);
+    }
+
+    [Fact]
+    public async Task PromoteThenRollback_MovesTheSlotsChampionAndBack()
+    {
+        var store = Store("promote");
+        var lifecycle = new ExperimentLifecycle(store);
+        await lifecycle.CreateAsync(ExperimentTestData.Model("promote"));
+        await lifecycle.StartAaAsync("promote");
+        await lifecycle.StartAbAsync("promote", null, "test");
+        await Assert.ThrowsAsync<ExperimentDefinitionException>(() => lifecycle.DecideAsync("promote", "nobody"));
+        await lifecycle.DecideAsync("promote", "challenger");
+        await lifecycle.PromoteAsync("promote");
+        var slot = (await store.GetSlotAsync("promote"))!.Value.Slot;
+        Assert.Equal("intent@2", slot.Champion);
+        Assert.Equal(["intent@1"], slot.Previous);
+
+        await lifecycle.RollbackAsync("promote", "complaints");
+        slot = (await store.GetSlotAsync("promote"))!.Value.Slot;
+        Assert.Equal(("intent@1", 0), (slot.Champion, slot.Previous.Count));
+        Assert.Equal(ExperimentPhase.RolledBack, (await store.GetAsync("promote"))!.Definition.Phase);
+    }
+
+    private static async Task<AnalysisResult> AnalyzeAsync(SyntheticLog log)
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "log.jsonl");
+        await File.WriteAllLinesAsync(path, log.Lines());
+        return await ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path], Phase = Verdict.Experimentation.Events.EventPhase.AA, PlannedUnits = 2000 });
+    }
+}
