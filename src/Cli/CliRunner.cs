@@ -28,6 +28,8 @@ internal static class CliRunner
         ScoringException scoring => $"{scoring.Message} ({scoring.Error})",
         CliException cli => cli.Message,
         Verdict.Experimentation.Events.EventLogException log => log.Message,
+        Verdict.Experimentation.Experiments.ExperimentDefinitionException definition => definition.Message,
+        Verdict.Experimentation.Experiments.ExperimentConflictException conflict => $"conflict: {conflict.Message}",
         IOException io => io.Message,
         UnauthorizedAccessException access => access.Message,
         Azure.RequestFailedException storage => $"storage request failed: {storage.Status} {storage.ErrorCode}",

@@ -9,4 +9,5 @@ root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(PowerCommand.Create());
+root.Subcommands.Add(Verdict.Cli.Experiments.ExperimentsCommand.Create());
 return await CliRunner.RunAsync(root, args).ConfigureAwait(false);

@@ -36,6 +36,13 @@ public sealed class ExperimentStore
 
     private readonly BlobContainerClient _container;
 
+    /// <summary>A definition as JSON, as it is stored (camelCase, kebab-case enums, indented).</summary>
+    public static string ToJson(ExperimentDefinition definition) => JsonSerializer.Serialize(definition, Json);
+
+    /// <summary>Reads a definition from JSON as it is stored.</summary>
+    /// <exception cref="JsonException">The JSON is malformed or does not fit the definition (with its line).</exception>
+    public static ExperimentDefinition? FromJson(Stream json) => JsonSerializer.Deserialize<ExperimentDefinition>(json, Json);
+
     /// <summary>Creates a store over a container (created on first write).</summary>
     public ExperimentStore(BlobContainerClient container)
     {

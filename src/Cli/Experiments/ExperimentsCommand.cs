@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Verdict.Cli.Models;
+using Verdict.Experimentation.Analysis;
+using Verdict.Experimentation.Experiments;
+
+namespace Verdict.Cli.Experiments;
+
+/// <summary>
+/// <c>verdict experiments create | show | list | start-aa | start-ab | decide | promote | rollback</c>:
+/// the experiment lifecycle over the definitions stored in Blob (<c>experiments</c> container).
+/// </summary>
+internal static class ExperimentsCommand
+{
+    private static readonly Option<string?> Storage = new("--storage")
+    {
+        Description = $"An Azure Storage connection string (default: ${RegistryOptions.ConnectionStringVariable}).",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("experiments", "Create experiments and move them through A/A, A/B, decision, promotion or rollback.");
+
+        var file = new Option<FileInfo>("--file") { Description = "The definition as JSON (see docs/experiments.md).", Required = true };
+        var create = new Command("create", "Validate a definition, plan its sample size and store it as a draft.") { file, Storage };
+        create.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
+        {
+            var definition = ReadDefinition(parse.GetValue(file)!);
+            return (await lifecycle.CreateAsync(definition, ct).ConfigureAwait(false)).Definition;
+        }, ct));
+        command.Subcommands.Add(create);
+
+        var show = new Command("show", "Print an experiment's definition.") { Id(), Storage };
+        show.SetAction((parse, ct) => RunAsync(parse, async (_, store) =>
+            (await store.GetAsync(parse.GetValue<string>("id")!, ct).ConfigureAwait(false))?.Definition
+                ?? throw new CliException($"there is no experiment '{parse.GetValue<string>("id")}'"), ct));
+        command.Subcommands.Add(show);
+
+        var list = new Command("list", "List experiments: id, kind, phase, arms.") { Storage };
+        list.SetAction(async (parse, ct) =>
+        {
+            var store = StoreOf(parse);
+            foreach (var stored in await store.ListAsync(ct).ConfigureAwait(false))
+            {
+                var d = stored.Definition;
+                Console.WriteLine($"{d.Id}\t{d.Kind.ToString().ToLowerInvariant()}\t{ExperimentValidation.PhaseName(d.Phase)}\t{string.Join(", ", d.Arms.Select(a => $"{a.Name}={a.Serves}"))}");
+            }
+            return 0;
+        });
+        command.Subcommands.Add(list);
+
+        var startAa = new Command("start-aa", "draft → aa: split units by weight; every arm serves the control.") { Id(), Storage };
+        startAa.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
+            (await lifecycle.StartAaAsync(parse.GetValue<string>("id")!, ct).ConfigureAwait(false)).Definition, ct));
+        command.Subcommands.Add(startAa);
+
+        var events = new Option<string?>("--events") { Description = "The event log to check the A/A phase on (file, folder or blob://container/prefix)." };
+        var force = new Option<string?>("--force") { Description = "Start the A/B test although the A/A check did not pass; the reason is recorded." };
+        var startAb = new Command("start-ab", "aa → ab, once the A/A check on the event log has passed.") { Id(), events, force, Storage };
+        startAb.SetAction((parse, ct) => RunAsync(parse, async (lifecycle, store) =>
+        {
+            string id = parse.GetValue<string>("id")!;
+            AnalysisResult? aa = null;
+            if (parse.GetValue(events) is { } path)
+            {
+                var stored = await store.GetAsync(id, ct).ConfigureAwait(false) ?? throw new CliException($"there is no experiment '{id}'");
+                aa = await ExperimentAnalysis.RunAsync(new AnalysisRequest
+                {
+                    Events = [path],
+                    Experiment = id,
+                    Phase = Experimentation.Events.EventPhase.AA,
+                    Alpha = stored.Definition.Alpha,
+                    PlannedUnits = stored.Definition.PlannedUnitsPerArm * stored.Definition.Arms.Count,
+                    Weights = stored.Definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
+                    BlobConnectionString = ConnectionString(parse),
+                }, ct).ConfigureAwait(false);
+            }
+            return (await lifecycle.StartAbAsync(id, aa, parse.GetValue(force), ct).ConfigureAwait(false)).Definition;
+        }, ct));
+        command.Subcommands.Add(startAb);
+
+        var winner = new Option<string?>("--winner") { Description = "The winning arm; leave out when there is none (the control keeps serving)." };
+        var reason = new Option<string?>("--reason") { Description = "Why, recorded in the history." };
+        var decide = new Command("decide", "ab → decided: record the winner (or none).") { Id(), winner, reason, Storage };
+        decide.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
+            (await lifecycle.DecideAsync(parse.GetValue<string>("id")!, parse.GetValue(winner), parse.GetValue(reason), ct).ConfigureAwait(false)).Definition, ct));
+        command.Subcommands.Add(decide);
+
+        var promote = new Command("promote", "decided → promoted: the winner becomes the champion of the experiment's slot.") { Id(), Storage };
+        promote.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
+            (await lifecycle.PromoteAsync(parse.GetValue<string>("id")!, ct).ConfigureAwait(false)).Definition, ct));
+        command.Subcommands.Add(promote);
+
+        var rollbackReason = new Option<string?>("--reason") { Description = "Why, recorded in the history." };
+        var rollback = new Command("rollback", "promoted → rolled-back: the slot's previous champion serves again.") { Id(), rollbackReason, Storage };
+        rollback.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
+            (await lifecycle.RollbackAsync(parse.GetValue<string>("id")!, parse.GetValue(rollbackReason), ct).ConfigureAwait(false)).Definition, ct));
+        command.Subcommands.Add(rollback);
+        return command;
+    }
+
+    private static Argument<string> Id() => new("id") { Description = "The experiment id." };
+
+    private static string ConnectionString(ParseResult parse) =>
+        parse.GetValue(Storage) ?? Environment.GetEnvironmentVariable(RegistryOptions.ConnectionStringVariable)
+            ?? throw new CliException($"say where experiments are stored: --storage CONNECTION_STRING or ${RegistryOptions.ConnectionStringVariable}.");
+
+    private static ExperimentStore StoreOf(ParseResult parse) =>
+        new(new BlobContainerClient(ConnectionString(parse), ExperimentStore.DefaultContainer));
+
+    private static Task<int> RunAsync(ParseResult parse, Func<ExperimentLifecycle, Task<ExperimentDefinition>> action, CancellationToken ct) =>
+        RunAsync(parse, (lifecycle, _) => action(lifecycle), ct);
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<ExperimentLifecycle, ExperimentStore, Task<ExperimentDefinition>> action, CancellationToken ct)
+    {
+        var store = StoreOf(parse);
+        var definition = await action(new ExperimentLifecycle(store), store).ConfigureAwait(false);
+        Console.WriteLine(ExperimentStore.ToJson(definition));
+        return 0;
+    }
+
+    private static ExperimentDefinition ReadDefinition(FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new CliException($"{file.FullName}: no such file");
+        }
+        try
+        {
+            using var stream = file.OpenRead();
+            return ExperimentStore.FromJson(stream)
+                ?? throw new CliException($"{file.FullName}: the file holds null");
+        }
+        catch (JsonException ex)
+        {
+            string where = ex.LineNumber is long line ? $":{line + 1}" : "";
+            throw new CliException($"{file.FullName}{where}: not a valid definition ({ex.Message.Split(" Path:")[0].TrimEnd('.')})");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Verdict.TestUtilities;
+
+namespace Verdict.Cli.Tests;
+
+/// <summary><c>verdict experiments</c> as separate processes against a real Azurite.</summary>
+public sealed class ExperimentsCliTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Definition(string id, double challengerWeight = 0.5)
+    {
+        string path = _temp.Combine(id + ".json");
+        File.WriteAllText(path, $$"""
+            {
+              "id": "{{id}}",
+              "arms": [
+                { "name": "champion", "weight": 0.5, "serves": "intent@1" },
+                { "name": "challenger", "weight": {{challengerWeight}}, "serves": "intent@2" }
+              ],
+              "baseline": 0.8,
+              "minimumDetectableEffect": 0.03,
+              "seed": "s1"
+            }
+            """);
+        return path;
+    }
+
+    private (int Exit, string Out, string Err) Verdict(params string[] args) =>
+        CliTests.Verdict([.. args, "--storage", azurite.ConnectionString]);
+
+    [Fact]
+    public void Create_WeightsNotSummingToOne_ExitsWithTheFieldNamed()
+    {
+        var (exit, _, err) = Verdict("experiments", "create", "--file", Definition("bad-weights", 0.4));
+        Assert.Equal(1, exit);
+        Assert.Equal("error: arms: the weights sum to 0.9; they must sum to 1", err.Trim());
+    }
+
+    [Fact]
+    public void Lifecycle_StartAbBeforeTheAaCheck_IsRefusedThenForcedWithTheReasonRecorded()
+    {
+        Assert.Equal(0, Verdict("experiments", "create", "--file", Definition("cli-life")).Exit);
+        var skip = Verdict("experiments", "start-ab", "cli-life", "--force", "x");
+        Assert.Equal((1, "error: phase: 'cli-life' is draft; it must be aa to move to ab"), (skip.Exit, skip.Err.Trim()));
+        Assert.Equal(0, Verdict("experiments", "start-aa", "cli-life").Exit);
+
+        var refused = Verdict("experiments", "start-ab", "cli-life");
+        Assert.Equal(1, refused.Exit);
+        Assert.StartsWith("error: phase: the A/A check of 'cli-life' has not passed (not run)", refused.Err, StringComparison.Ordinal);
+
+        var forced = Verdict("experiments", "start-ab", "cli-life", "--force", "A/A ran elsewhere");
+        Assert.Equal(0, forced.Exit);
+        Assert.Contains("\"reason\": \"A/A ran elsewhere\"", forced.Out, StringComparison.Ordinal);
+        Assert.Contains("cli-life\tmodel\tab\tchampion=intent@1, challenger=intent@2", Verdict("experiments", "list").Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAb_TwoProcessesRacing_ExactlyOneWinsTheOtherGetsAClearError()
+    {
+        Assert.Equal(0, Verdict("experiments", "create", "--file", Definition("cli-race")).Exit);
+        Assert.Equal(0, Verdict("experiments", "start-aa", "cli-race").Exit);
+        var racers = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(() => Verdict("experiments", "start-ab", "cli-race", "--force", $"racer {i}"))));
+        Assert.Single(racers, r => r.Exit == 0);
+        var loser = racers.Single(r => r.Exit != 0).Err.Trim();
+        Assert.True(
+            loser == "error: conflict: experiment 'cli-race' was changed by someone else; read it again and retry"
+                || loser == "error: phase: 'cli-race' is ab; it must be aa to move to ab",
+            loser);
+    }
+}
