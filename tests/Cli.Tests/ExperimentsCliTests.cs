@@ -8,17 +8,33 @@ public sealed class ExperimentsCliTests(AzuriteFixture azurite) : IClassFixture<
 {
     private readonly TempDirectory _temp = new();
 
+    // replies@1 and replies@2, published once for the class through the real CLI.
+    private static readonly Lazy<string> Registry = new(() =>
+    {
+        string root = Path.Combine(Path.GetTempPath(), "verdict-tests", "experiments-registry-" + Guid.NewGuid().ToString("N"));
+        foreach (string version in new[] { "1", "2" })
+        {
+            string package = TestModels.CopyLinear(Path.Combine(root, "package-" + version), version);
+            var (exit, _, err) = CliTests.Verdict("models", "publish", "--registry", Path.Combine(root, "registry"), "--package", package);
+            Assert.True(exit == 0, err);
+        }
+        return Path.Combine(root, "registry");
+    });
+
     public void Dispose() => _temp.Dispose();
 
-    private string Definition(string id, double challengerWeight = 0.5)
+    private (int Exit, string Out, string Err) Create(string definition) =>
+        Verdict("experiments", "create", "--file", definition, "--registry", Registry.Value);
+
+    private string Definition(string id, double challengerWeight = 0.5, string challengerModel = "replies@2")
     {
         string path = _temp.Combine(id + ".json");
         File.WriteAllText(path, $$"""
             {
               "id": "{{id}}",
               "arms": [
-                { "name": "champion", "weight": 0.5, "serves": "intent@1" },
-                { "name": "challenger", "weight": {{challengerWeight}}, "serves": "intent@2" }
+                { "name": "champion", "weight": 0.5, "serves": "replies@1" },
+                { "name": "challenger", "weight": {{challengerWeight}}, "serves": "{{challengerModel}}" }
               ],
               "baseline": 0.8,
               "minimumDetectableEffect": 0.03,
@@ -34,15 +50,23 @@ public sealed class ExperimentsCliTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public void Create_WeightsNotSummingToOne_ExitsWithTheFieldNamed()
     {
-        var (exit, _, err) = Verdict("experiments", "create", "--file", Definition("bad-weights", 0.4));
+        var (exit, _, err) = Create(Definition("bad-weights", 0.4));
         Assert.Equal(1, exit);
         Assert.Equal("error: arms: the weights sum to 0.9; they must sum to 1", err.Trim());
     }
 
     [Fact]
+    public void Create_UnpublishedModel_ExitsWithTheArmNamed()
+    {
+        var (exit, _, err) = Create(Definition("unpublished", challengerModel: "replies@9"));
+        Assert.Equal(1, exit);
+        Assert.Equal("error: arms[1].serves 'replies@9' is not a published model", err.Trim());
+    }
+
+    [Fact]
     public void Lifecycle_StartAbBeforeTheAaCheck_IsRefusedThenForcedWithTheReasonRecorded()
     {
-        Assert.Equal(0, Verdict("experiments", "create", "--file", Definition("cli-life")).Exit);
+        Assert.Equal(0, Create(Definition("cli-life")).Exit);
         var skip = Verdict("experiments", "start-ab", "cli-life", "--force", "x");
         Assert.Equal((1, "error: phase: 'cli-life' is draft; it must be aa to move to ab"), (skip.Exit, skip.Err.Trim()));
         Assert.Equal(0, Verdict("experiments", "start-aa", "cli-life").Exit);
@@ -54,13 +78,13 @@ public sealed class ExperimentsCliTests(AzuriteFixture azurite) : IClassFixture<
         var forced = Verdict("experiments", "start-ab", "cli-life", "--force", "A/A ran elsewhere");
         Assert.Equal(0, forced.Exit);
         Assert.Contains("\"reason\": \"A/A ran elsewhere\"", forced.Out, StringComparison.Ordinal);
-        Assert.Contains("cli-life\tmodel\tab\tchampion=intent@1, challenger=intent@2", Verdict("experiments", "list").Out, StringComparison.Ordinal);
+        Assert.Contains("cli-life\tmodel\tab\tchampion=replies@1, challenger=replies@2", Verdict("experiments", "list").Out, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task StartAb_TwoProcessesRacing_ExactlyOneWinsTheOtherGetsAClearError()
     {
-        Assert.Equal(0, Verdict("experiments", "create", "--file", Definition("cli-race")).Exit);
+        Assert.Equal(0, Create(Definition("cli-race")).Exit);
         Assert.Equal(0, Verdict("experiments", "start-aa", "cli-race").Exit);
         var racers = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(() => Verdict("experiments", "start-ab", "cli-race", "--force", $"racer {i}"))));
         Assert.Single(racers, r => r.Exit == 0);

@@ -4,6 +4,8 @@ using Azure.Storage.Blobs;
 using Verdict.Cli.Models;
 using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Experiments;
+using Verdict.Scoring;
+using Verdict.Scoring.Hosting;
 
 namespace Verdict.Cli.Experiments;
 
@@ -23,12 +25,25 @@ internal static class ExperimentsCommand
         var command = new Command("experiments", "Create experiments and move them through A/A, A/B, decision, promotion or rollback.");
 
         var file = new Option<FileInfo>("--file") { Description = "The definition as JSON (see docs/experiments.md).", Required = true };
-        var create = new Command("create", "Validate a definition, plan its sample size and store it as a draft.") { file, Storage };
-        create.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
+        var registry = new Option<DirectoryInfo?>("--registry")
+        {
+            Description = "A local model registry folder to check the arms' models in (default: the 'models' container of the storage account).",
+        };
+        var create = new Command("create", "Validate a definition, check its models are published, plan its sample size and store it as a draft.") { file, registry, Storage };
+        create.SetAction(async (parse, ct) =>
         {
             var definition = ReadDefinition(parse.GetValue(file)!);
-            return (await lifecycle.CreateAsync(definition, ct).ConfigureAwait(false)).Definition;
-        }, ct));
+            var folder = parse.GetValue(registry);
+            using var runtime = ScoringRuntime.Create(folder is not null
+                ? new ScoringOptions { LocalPath = folder.FullName }
+                : new ScoringOptions { BlobConnectionString = ConnectionString(parse) });
+            // One listing of the registry answers every arm.
+            var published = (await runtime.Registry.ListAsync(ct).ConfigureAwait(false)).Select(v => v.Reference.ToString()).ToHashSet(StringComparer.Ordinal);
+            var store = StoreOf(parse);
+            var lifecycle = new ExperimentLifecycle(store, (reference, _) => Task.FromResult(published.Contains(reference)));
+            Console.WriteLine(ExperimentStore.ToJson((await lifecycle.CreateAsync(definition, ct).ConfigureAwait(false)).Definition));
+            return 0;
+        });
         command.Subcommands.Add(create);
 
         var show = new Command("show", "Print an experiment's definition.") { Id(), Storage };

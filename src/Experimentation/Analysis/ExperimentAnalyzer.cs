@@ -150,13 +150,11 @@ internal static class ExperimentAnalyzer
     private static MetricResult HandlingMetric(IReadOnlyList<ArmObservations> arms, Context ctx)
     {
         var armMetrics = new List<ArmMetric>();
-        var sorted = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         // Sorted in place, in parallel: the values are held once.
         Parallel.ForEach(arms, arm => CollectionsMarshal.AsSpan(arm.HandlingValues).Sort());
         foreach (var arm in arms)
         {
             var values = CollectionsMarshal.AsSpan(arm.HandlingValues);
-            sorted[arm.Name] = arm.HandlingValues;
             var s = arm.Handling;
             double? low = null, high = null;
             if (s.Variance is double v)
@@ -185,8 +183,8 @@ internal static class ExperimentAnalyzer
             if (ctx.UnitLevel)
             {
                 comparisons.Add(Sequential(DeltaMethodTest.Compute(c.Name, t.Name, c.HandlingByUnit, t.HandlingByUnit, ctx.Alpha), z, n, ctx));
-                var logC = MeanSummary.Of(sorted[c.Name].Select(v => Math.Log(1 + v)));
-                var logT = MeanSummary.Of(sorted[t.Name].Select(v => Math.Log(1 + v)));
+                var logC = MeanSummary.Of(c.HandlingValues.Select(v => Math.Log(1 + v)));
+                var logT = MeanSummary.Of(t.HandlingValues.Select(v => Math.Log(1 + v)));
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, logC, logT, ctx.Alpha, logScale: true), null, n, ctx));
             }
             else
@@ -195,7 +193,7 @@ internal static class ExperimentAnalyzer
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.HandlingLog, t.HandlingLog, ctx.Alpha, logScale: true), null, n, ctx));
             }
             // The rank test sorts its inputs in place; these are sorted already, so they stay as they are.
-            var mw = MannWhitneyTest.Compute(c.Name, t.Name, CollectionsMarshal.AsSpan(sorted[c.Name]), CollectionsMarshal.AsSpan(sorted[t.Name]), ctx.Alpha);
+            var mw = MannWhitneyTest.Compute(c.Name, t.Name, CollectionsMarshal.AsSpan(c.HandlingValues), CollectionsMarshal.AsSpan(t.HandlingValues), ctx.Alpha);
             comparisons.Add(mw with { Significant = ctx.PlanReached && mw.Significant });
         }
         return new MetricResult

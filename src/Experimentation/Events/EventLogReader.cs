@@ -17,8 +17,7 @@ namespace Verdict.Experimentation.Events;
 /// <para>
 /// Reading is a two-stage pipeline. The calling thread splits lines, parses, validates, hashes and interns
 /// them into compact <see cref="ParsedEvent"/> batches; a second thread applies the batches, in order, to the
-/// join. Applying a batch first touches every index slot and record it will need, so their cache misses
-/// overlap instead of queueing one after another. Everything the parser owns (interning, malformed-line
+/// join. Everything the parser owns (interning, malformed-line
 /// counts) is touched by the calling thread only; everything the join owns (records, the indexes, duplicate
 /// counts) by the applying thread only.
 /// </para>
@@ -400,36 +399,11 @@ internal sealed class EventLogReader
     /// <summary>Applies a batch to the join, on the joining thread.</summary>
     private void Apply(Batch batch)
     {
-        var events = batch.Events.AsSpan(0, batch.Count);
-        // Touch every index slot the batch will probe, then every record an outcome will update: the loads are
-        // independent, so the processor overlaps their cache misses.
-        uint touched = 0;
-        var keys = new RecordKeys(_records);
-        foreach (ref readonly var e in events)
-        {
-            touched += _ids.Touch(e.Id);
-            if (e.Type is EventType.Scored or EventType.Assigned)
-            {
-                touched += _units.Touch(e.Unit);
-            }
-        }
-        foreach (ref readonly var e in events)
-        {
-            if (e.Type is EventType.Outcome or EventType.Reply)
-            {
-                touched += (uint)_ids.Find(e.Id, keys, out _);
-            }
-        }
-        _touched = touched;
-
-        foreach (ref readonly var e in events)
+        foreach (ref readonly var e in batch.Events.AsSpan(0, batch.Count))
         {
             Apply(in e);
         }
     }
-
-    // Keeps the touching loads from being optimised away.
-    private uint _touched;
 
     private void Apply(in ParsedEvent e)
     {

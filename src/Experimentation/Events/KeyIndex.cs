@@ -52,9 +52,6 @@ internal sealed class KeyIndex
         }
     }
 
-    /// <summary>Reads the key's home slot (to bring it into cache ahead of a <see cref="Find"/>).</summary>
-    public uint Touch(UInt128 key) => _table[(int)((ulong)key & (uint)(_table.Length - 1))];
-
     /// <summary>
     /// Records the next position (equal to <see cref="Count"/>) for <paramref name="key"/> at the slot
     /// <see cref="Find"/> returned, growing when needed.

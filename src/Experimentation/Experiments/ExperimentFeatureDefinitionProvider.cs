@@ -15,8 +15,14 @@ internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store,
 
     private sealed record Entry(ExperimentDefinition? Definition, FeatureDefinition? Feature, ETag? ETag, DateTimeOffset CheckedAt);
 
+    /// <remarks>
+    /// The assigner has just refreshed the entry through <see cref="GetExperimentAsync"/>, so a cached one is
+    /// used as it is: one ETag check per assignment, not two.
+    /// </remarks>
     public async Task<FeatureDefinition?> GetFeatureDefinitionAsync(string featureName) =>
-        (await GetEntryAsync(featureName, CancellationToken.None).ConfigureAwait(false)).Feature;
+        _cache.TryGetValue(featureName, out var cached)
+            ? cached.Feature
+            : (await GetEntryAsync(featureName, CancellationToken.None).ConfigureAwait(false)).Feature;
 
     public async IAsyncEnumerable<FeatureDefinition> GetAllFeatureDefinitionsAsync()
     {
