@@ -13,7 +13,7 @@ internal static class AnalyzeCommand
     {
         var events = new Option<string[]>("--events")
         {
-            Description = "JSONL files, folders of them, or Blob prefixes (blob://container/prefix).",
+            Description = "JSONL files, folders of them, Blob prefixes (blob://container/prefix), or the event log of the experiment (log://container, e.g. log://events).",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
@@ -22,6 +22,7 @@ internal static class AnalyzeCommand
         var alpha = new Option<double>("--alpha") { Description = "Significance level.", DefaultValueFactory = _ => 0.05 };
         var weights = new Option<string?>("--weights") { Description = "Planned weights, ARM=W,... (default: equal)." };
         var asOf = new Option<string?>("--as-of") { Description = "Ignore events after this RFC 3339 instant." };
+        var since = new Option<string?>("--since") { Description = "Ignore events before this RFC 3339 instant." };
         var format = new Option<string>("--format") { Description = "json or md.", DefaultValueFactory = _ => "json" };
         format.AcceptOnlyFromAmong("json", "md");
         var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output." };
@@ -34,7 +35,7 @@ internal static class AnalyzeCommand
 
         var command = new Command("analyze", "Analyse an experiment's event log: sample-ratio check, tests per metric, verdict.")
         {
-            events, experiment, control, alpha, weights, asOf, format, output, strict, planned, phase, positive, storage,
+            events, experiment, control, alpha, weights, asOf, since, format, output, strict, planned, phase, positive, storage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,13 +56,18 @@ internal static class AnalyzeCommand
                 Control = parse.GetValue(control),
                 Alpha = a,
                 Weights = ParseWeights(parse.GetValue(weights)),
-                AsOf = ParseInstant(parse.GetValue(asOf)),
+                AsOf = ParseInstant("--as-of", parse.GetValue(asOf)),
+                Since = ParseInstant("--since", parse.GetValue(since)),
                 Strict = parse.GetValue(strict),
                 PlannedUnits = plannedUnits,
                 Phase = parse.GetValue(phase) switch { "aa" => EventPhase.AA, "ab" => EventPhase.AB, _ => null },
                 PositiveIntents = [.. (parse.GetValue(positive) ?? "positive").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
                 BlobConnectionString = parse.GetValue(storage) ?? Environment.GetEnvironmentVariable(RegistryOptions.ConnectionStringVariable),
             };
+            if (request.Since > request.AsOf)
+            {
+                throw new CliException("--since is after --as-of.");
+            }
             var result = await ExperimentAnalysis.RunAsync(request, cancellationToken).ConfigureAwait(false);
             string text = parse.GetValue(format) == "md" ? AnalysisFormats.ToMarkdown(result) : AnalysisFormats.ToJson(result) + "\n";
             await Output.WriteAsync(parse.GetValue(output), text, cancellationToken).ConfigureAwait(false);
@@ -92,8 +98,8 @@ internal static class AnalyzeCommand
         return weights.Values.Sum() > 0 ? weights : throw new CliException("--weights: the weights sum to zero.");
     }
 
-    private static DateTimeOffset? ParseInstant(string? text) =>
+    private static DateTimeOffset? ParseInstant(string option, string? text) =>
         text is null ? null
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value.ToUniversalTime()
-        : throw new CliException($"--as-of: '{text}' is not an RFC 3339 timestamp.");
+        : throw new CliException($"{option}: '{text}' is not an RFC 3339 timestamp.");
 }

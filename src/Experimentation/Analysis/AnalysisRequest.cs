@@ -3,7 +3,10 @@ namespace Verdict.Experimentation.Analysis;
 /// <summary>What to analyse and how (Contract 2's options).</summary>
 public sealed record AnalysisRequest
 {
-    /// <summary>JSONL files, folders of them, or Blob prefixes (<c>blob://container/prefix</c>).</summary>
+    /// <summary>
+    /// JSONL files, folders of them, Blob prefixes (<c>blob://container/prefix</c>), or the event log in a
+    /// container (<c>log://container</c>: the experiment's blobs for the hours between <see cref="Since"/> and <see cref="AsOf"/>).
+    /// </summary>
     public required IReadOnlyList<string> Events { get; init; }
 
     /// <summary>The experiment; may be omitted when the log holds one.</summary>
@@ -20,6 +23,9 @@ public sealed record AnalysisRequest
 
     /// <summary>Ignore events after this instant (an interim look at a past moment).</summary>
     public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>Ignore events before this instant.</summary>
+    public DateTimeOffset? Since { get; init; }
 
     /// <summary>Fail on the first malformed line instead of skipping it.</summary>
     public bool Strict { get; init; }

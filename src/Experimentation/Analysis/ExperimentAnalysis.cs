@@ -14,10 +14,14 @@ public static class ExperimentAnalysis
         {
             throw new ArgumentOutOfRangeException(nameof(request), request.Alpha, "alpha must be in (0, 0.5]");
         }
-        var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents);
+        if (request.Since > request.AsOf)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Since, "since must not be after as-of");
+        }
+        var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents, request.Since);
         foreach (string path in request.Events)
         {
-            await EventSources.ReadAsync(reader, path, request.BlobConnectionString, cancellationToken).ConfigureAwait(false);
+            await EventSources.ReadAsync(reader, path, request.BlobConnectionString, request.Experiment, request.Since, request.AsOf, cancellationToken).ConfigureAwait(false);
         }
         return Analyze(reader, request);
     }

@@ -33,6 +33,9 @@ public sealed record EventLogDiagnostics
     /// <summary>Events after <c>--as-of</c>, skipped.</summary>
     public long AfterAsOf { get; init; }
 
+    /// <summary>Events before <c>--since</c>, skipped.</summary>
+    public long BeforeSince { get; init; }
+
     /// <summary>Units exposed to more than one arm, left out of the analysis.</summary>
     public long UnitsInSeveralArms { get; init; }
 }

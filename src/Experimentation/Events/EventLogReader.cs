@@ -31,6 +31,7 @@ internal sealed class EventLogReader
     private readonly string? _experiment;
     private readonly byte[]? _experimentUtf8;
     private readonly long _asOfTicks;
+    private readonly long _sinceTicks;
     private readonly bool _strict;
     private readonly HashSet<string> _positiveIntents;
 
@@ -52,12 +53,13 @@ internal sealed class EventLogReader
 
     private int _sources;
     // Parser-side counts.
-    private long _lines, _malformed, _unknownTypes, _otherExperiments, _afterAsOf;
+    private long _lines, _malformed, _unknownTypes, _otherExperiments, _afterAsOf, _beforeSince;
     // Join-side counts.
     private long _duplicateExposures, _duplicateOutcomes;
 
-    public EventLogReader(string? experiment, DateTimeOffset? asOf, bool strict, IEnumerable<string>? positiveIntents = null)
+    public EventLogReader(string? experiment, DateTimeOffset? asOf, bool strict, IEnumerable<string>? positiveIntents = null, DateTimeOffset? since = null)
     {
+        _sinceTicks = since?.UtcTicks ?? long.MinValue;
         _experiment = experiment;
         _experimentUtf8 = experiment is null ? null : Encoding.UTF8.GetBytes(experiment);
         _asOfTicks = asOf?.UtcTicks ?? long.MaxValue;
@@ -361,6 +363,11 @@ internal sealed class EventLogReader
             _afterAsOf++;
             return null;
         }
+        if (ts < _sinceTicks)
+        {
+            _beforeSince++;
+            return null;
+        }
 
         if (exposure && _experimentUtf8 is not null && !experiment.SequenceEqual(_experimentUtf8))
         {
@@ -620,6 +627,7 @@ internal sealed class EventLogReader
                 OrphanOutcomes = orphans,
                 OtherExperiments = _otherExperiments,
                 AfterAsOf = _afterAsOf,
+                BeforeSince = _beforeSince,
                 UnitsInSeveralArms = conflicted,
             },
         };

@@ -4,17 +4,32 @@ using Azure.Storage.Blobs.Models;
 namespace Verdict.Experimentation.Events;
 
 /// <summary>
-/// Resolves an events path — a JSONL file, a folder of them (recursively, in ordinal name order), or a
-/// Blob prefix written <c>blob://container/prefix</c> — and streams each source into the reader.
+/// Resolves an events path — a JSONL file, a folder of them (recursively, in ordinal name order), a
+/// Blob prefix written <c>blob://container/prefix</c>, or the event log of an experiment written
+/// <c>log://container</c> — and streams each source into the reader.
 /// </summary>
 internal static class EventSources
 {
     public const string BlobScheme = "blob://";
+    public const string LogScheme = "log://";
 
-    public static async Task ReadAsync(EventLogReader reader, string path, string? blobConnectionString, CancellationToken cancellationToken)
+    /// <summary>Reads one path. <paramref name="experiment"/>, <paramref name="since"/> and <paramref name="until"/> select the blobs of a <c>log://</c> path.</summary>
+    public static async Task ReadAsync(EventLogReader reader, string path, string? blobConnectionString, string? experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path.StartsWith(LogScheme, StringComparison.OrdinalIgnoreCase))
+        {
+            string container = path[LogScheme.Length..].TrimEnd('/');
+            if (string.IsNullOrEmpty(experiment))
+            {
+                throw new EventLogException($"{path}: reading the event log needs the experiment (--experiment)");
+            }
+            var client = ContainerClient(path, blobConnectionString, container.Length == 0 ? EventLogWriter.DefaultContainer : container);
+            var names = await LogBlobsAsync(client, path, experiment, since, until, cancellationToken).ConfigureAwait(false);
+            await ReadBlobsAsync(reader, client, names, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (path.StartsWith(BlobScheme, StringComparison.OrdinalIgnoreCase))
         {
             await ReadBlobsAsync(reader, path, blobConnectionString, cancellationToken).ConfigureAwait(false);
@@ -48,10 +63,6 @@ internal static class EventSources
 
     private static async Task ReadBlobsAsync(EventLogReader reader, string path, string? connectionString, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(connectionString))
-        {
-            throw new EventLogException($"{path}: a Blob path needs a storage connection string (--storage or VERDICT_STORAGE_CONNECTION_STRING)");
-        }
         string rest = path[BlobScheme.Length..];
         int slash = rest.IndexOf('/', StringComparison.Ordinal);
         string container = slash < 0 ? rest : rest[..slash];
@@ -61,7 +72,7 @@ internal static class EventSources
             throw new EventLogException($"{path}: the Blob path names no container (blob://container/prefix)");
         }
 
-        var client = new BlobContainerClient(connectionString, container);
+        var client = ContainerClient(path, connectionString, container);
         var names = new List<string>();
         try
         {
@@ -78,12 +89,73 @@ internal static class EventSources
         {
             throw new EventLogException($"{path}: no blobs under this prefix");
         }
+        await ReadBlobsAsync(reader, client, names, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The blobs of an experiment's log whose hour overlaps [<paramref name="since"/>, <paramref name="until"/>]:
+    /// its own partition and the unattributed one (outcomes and replies that did not name it), in name order.
+    /// </summary>
+    public static async Task<List<string>> LogBlobsAsync(BlobContainerClient client, string path, string experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        try
+        {
+            foreach (string partition in new[] { EventLogWriter.PartitionOf(experiment), EventLogWriter.UnattributedPartition })
+            {
+                await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = partition + "/" }, cancellationToken).ConfigureAwait(false))
+                {
+                    if (HourOf(item.Name, partition) is not { } hour
+                        || (since is { } from && hour.AddHours(1) <= from.UtcDateTime)
+                        || (until is { } to && hour > to.UtcDateTime))
+                    {
+                        continue;
+                    }
+                    names.Add(item.Name);
+                }
+            }
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new EventLogException($"{path}: container '{client.Name}' not found", ex);
+        }
+        if (names.Count == 0)
+        {
+            throw new EventLogException($"{path}: the log holds no blobs of experiment '{experiment}' in that time range");
+        }
+        return names;
+    }
+
+    /// <summary>The hour of a log blob named <c>{partition}/{yyyy-MM-dd}/{HH}/…</c>; null for any other name.</summary>
+    private static DateTime? HourOf(string name, string partition)
+    {
+        var rest = name.AsSpan(partition.Length + 1);
+        return rest.Length > 14 && rest[10] == '/' && rest[13] == '/'
+            && DateTime.TryParseExact(rest[..13], "yyyy-MM-dd'/'HH", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var hour)
+            ? hour
+            : null;
+    }
+
+    private static BlobContainerClient ContainerClient(string path, string? connectionString, string container)
+    {
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            throw new EventLogException($"{path}: a Blob path needs a storage connection string (--storage or VERDICT_STORAGE_CONNECTION_STRING)");
+        }
+        return new BlobContainerClient(connectionString, container);
+    }
+
+    private static async Task ReadBlobsAsync(EventLogReader reader, BlobContainerClient client, List<string> names, CancellationToken cancellationToken)
+    {
         foreach (string name in names.Order(StringComparer.Ordinal))
         {
-            var stream = await client.GetBlobClient(name).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            // A log blob may be appended to while it is read: appends are whole lines, so reading on past the
+            // length seen at open is safe.
+            var stream = await client.GetBlobClient(name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: true), cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                reader.Read(stream, $"{BlobScheme}{container}/{name}");
+                reader.Read(stream, $"{BlobScheme}{client.Name}/{name}");
             }
         }
     }

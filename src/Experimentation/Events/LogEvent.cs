@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Verdict.Experimentation.Events;
+
+/// <summary>
+/// An event of the log (Contract 1, schema v1), as a writer appends it. Each type checks its own fields
+/// before it is buffered, so a bad event is refused at the call that made it, naming the field.
+/// </summary>
+public abstract record LogEvent
+{
+    private protected LogEvent(string id, DateTimeOffset ts)
+    {
+        Id = id;
+        Ts = ts;
+    }
+
+    /// <summary>The event's id: the scoring id or message id it concerns.</summary>
+    public string Id { get; }
+
+    /// <summary>When it happened; written in UTC.</summary>
+    public DateTimeOffset Ts { get; }
+
+    /// <summary>The experiment it belongs to, which partitions the log; null when the writer does not know it.</summary>
+    public abstract string? Experiment { get; }
+
+    internal abstract string Type { get; }
+
+    /// <summary>Writes the event as one JSON object.</summary>
+    internal void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", Type);
+        writer.WriteString("id", Id);
+        writer.WriteString("ts", Ts.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+        WriteFields(writer);
+        writer.WriteEndObject();
+    }
+
+    private protected abstract void WriteFields(Utf8JsonWriter writer);
+
+    private protected static string Required(string? value, string field) =>
+        string.IsNullOrEmpty(value) ? throw new ArgumentException($"{field} is required", field) : value;
+
+    private protected static string RequiredId(string? value) => Required(value, "id");
+}
+
+/// <summary>An email was scored under an experiment: an exposure (<c>scored</c>).</summary>
+public sealed record ScoredEvent : LogEvent
+{
+    /// <summary>Creates the event; throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public ScoredEvent(string id, DateTimeOffset ts, string experiment, string arm, string unit, string model, string intent, double confidence, EventPhase phase = EventPhase.Unspecified, double? latencyMs = null)
+        : base(RequiredId(id), ts)
+    {
+        Experiment = Required(experiment, nameof(experiment));
+        Arm = Required(arm, nameof(arm));
+        Unit = Required(unit, nameof(unit));
+        Model = Required(model, nameof(model));
+        Intent = Required(intent, nameof(intent));
+        if (!(confidence is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must be in [0, 1]");
+        }
+        if (latencyMs is { } latency && !(latency >= 0 && double.IsFinite(latency)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(latencyMs), latencyMs, "latencyMs must be a finite number ≥ 0");
+        }
+        Confidence = confidence;
+        Phase = phase;
+        LatencyMs = latencyMs;
+    }
+
+    /// <inheritdoc/>
+    public override string Experiment { get; }
+
+    /// <summary>The arm the unit was assigned.</summary>
+    public string Arm { get; }
+
+    /// <summary>The randomization unit.</summary>
+    public string Unit { get; }
+
+    /// <summary>The model that scored it, <c>name@version</c>.</summary>
+    public string Model { get; }
+
+    /// <summary>The predicted intent.</summary>
+    public string Intent { get; }
+
+    /// <summary>The model's confidence in it.</summary>
+    public double Confidence { get; }
+
+    /// <summary>The experiment's phase at scoring.</summary>
+    public EventPhase Phase { get; }
+
+    /// <summary>Scoring latency, when measured.</summary>
+    public double? LatencyMs { get; }
+
+    internal override string Type => "scored";
+
+    private protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        writer.WriteString("experiment", Experiment);
+        writer.WriteString("arm", Arm);
+        writer.WriteString("unit", Unit);
+        writer.WriteString("model", Model);
+        writer.WriteString("intent", Intent);
+        writer.WriteNumber("confidence", Confidence);
+        if (Phase != EventPhase.Unspecified)
+        {
+            writer.WriteString("phase", Phase == EventPhase.AA ? "aa" : "ab");
+        }
+        if (LatencyMs is { } latency)
+        {
+            writer.WriteNumber("latencyMs", latency);
+        }
+    }
+}
+
+/// <summary>What happened to a scored email (<c>outcome</c>).</summary>
+public sealed record OutcomeEvent : LogEvent
+{
+    /// <summary>Creates the event; throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <param name="id">The scoring id it answers.</param>
+    /// <param name="ts">When the outcome was recorded.</param>
+    /// <param name="trueIntent">The intent the rep confirmed, if any.</param>
+    /// <param name="handlingSeconds">The rep's handling time, if measured.</param>
+    /// <param name="experiment">The experiment of the scoring, when the caller knows it (an extra field readers ignore).</param>
+    public OutcomeEvent(string id, DateTimeOffset ts, string? trueIntent, double? handlingSeconds, string? experiment = null)
+        : base(RequiredId(id), ts)
+    {
+        if (trueIntent is { Length: 0 })
+        {
+            throw new ArgumentException("trueIntent must not be empty", nameof(trueIntent));
+        }
+        if (handlingSeconds is { } h && !(h >= 0 && double.IsFinite(h)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(handlingSeconds), handlingSeconds, "handlingSeconds must be a finite number ≥ 0");
+        }
+        if (trueIntent is null && handlingSeconds is null)
+        {
+            throw new ArgumentException("an outcome needs trueIntent or handlingSeconds", nameof(trueIntent));
+        }
+        TrueIntent = trueIntent;
+        HandlingSeconds = handlingSeconds;
+        Experiment = experiment is { Length: 0 } ? null : experiment;
+    }
+
+    /// <inheritdoc/>
+    public override string? Experiment { get; }
+
+    /// <summary>The intent the rep confirmed.</summary>
+    public string? TrueIntent { get; }
+
+    /// <summary>The rep's handling time in seconds.</summary>
+    public double? HandlingSeconds { get; }
+
+    internal override string Type => "outcome";
+
+    private protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        if (Experiment is not null)
+        {
+            writer.WriteString("experiment", Experiment);
+        }
+        if (TrueIntent is not null)
+        {
+            writer.WriteString("trueIntent", TrueIntent);
+        }
+        if (HandlingSeconds is { } h)
+        {
+            writer.WriteNumber("handlingSeconds", h);
+        }
+    }
+}
+
+/// <summary>A unit got a template: an exposure of a template experiment (<c>assigned</c>).</summary>
+public sealed record AssignedEvent : LogEvent
+{
+    /// <summary>Creates the event; throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public AssignedEvent(string id, DateTimeOffset ts, string experiment, string arm, string unit)
+        : base(RequiredId(id), ts)
+    {
+        Experiment = Required(experiment, nameof(experiment));
+        Arm = Required(arm, nameof(arm));
+        Unit = Required(unit, nameof(unit));
+    }
+
+    /// <inheritdoc/>
+    public override string Experiment { get; }
+
+    /// <summary>The template the unit got.</summary>
+    public string Arm { get; }
+
+    /// <summary>The randomization unit.</summary>
+    public string Unit { get; }
+
+    internal override string Type => "assigned";
+
+    private protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        writer.WriteString("experiment", Experiment);
+        writer.WriteString("arm", Arm);
+        writer.WriteString("unit", Unit);
+    }
+}
+
+/// <summary>A reply arrived to an assigned message (<c>reply</c>).</summary>
+public sealed record ReplyEvent : LogEvent
+{
+    /// <summary>Creates the event; throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <param name="id">The message id it answers.</param>
+    /// <param name="ts">When the reply arrived.</param>
+    /// <param name="intent">The reply's predicted intent.</param>
+    /// <param name="experiment">The experiment of the message, when the caller knows it.</param>
+    public ReplyEvent(string id, DateTimeOffset ts, string intent, string? experiment = null)
+        : base(RequiredId(id), ts)
+    {
+        Intent = Required(intent, nameof(intent));
+        Experiment = experiment is { Length: 0 } ? null : experiment;
+    }
+
+    /// <inheritdoc/>
+    public override string? Experiment { get; }
+
+    /// <summary>The reply's predicted intent.</summary>
+    public string Intent { get; }
+
+    internal override string Type => "reply";
+
+    private protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        if (Experiment is not null)
+        {
+            writer.WriteString("experiment", Experiment);
+        }
+        writer.WriteString("intent", Intent);
+    }
+}
