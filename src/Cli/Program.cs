@@ -10,4 +10,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(PowerCommand.Create());
 root.Subcommands.Add(Verdict.Cli.Experiments.ExperimentsCommand.Create());
+root.Subcommands.Add(Verdict.Cli.Experiments.SimulateCommand.Create());
 return await CliRunner.RunAsync(root, args).ConfigureAwait(false);

@@ -78,24 +78,39 @@ internal static class AnalyzeCommand
 
     internal static Dictionary<string, double>? ParseWeights(string? text)
     {
+        var weights = ParseArmValues("--weights", text);
+        if (weights is null)
+        {
+            return null;
+        }
+        if (weights.FirstOrDefault(w => w.Value < 0) is { Key: not null } negative)
+        {
+            throw new CliException($"--weights: '{negative.Key}={negative.Value.ToString(CultureInfo.InvariantCulture)}' is not ARM=WEIGHT with a weight ≥ 0.");
+        }
+        return weights.Values.Sum() > 0 ? weights : throw new CliException("--weights: the weights sum to zero.");
+    }
+
+    /// <summary>Parses <c>ARM=NUMBER,...</c> into finite numbers by arm; null when the text is empty.</summary>
+    internal static Dictionary<string, double>? ParseArmValues(string option, string? text)
+    {
         if (string.IsNullOrWhiteSpace(text))
         {
             return null;
         }
-        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0 || !double.TryParse(part[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !double.IsFinite(w) || w < 0)
+            if (eq <= 0 || !double.TryParse(part[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
             {
-                throw new CliException($"--weights: '{part}' is not ARM=WEIGHT with a weight ≥ 0.");
+                throw new CliException($"{option}: '{part}' is not ARM=NUMBER.");
             }
-            if (!weights.TryAdd(part[..eq], w))
+            if (!values.TryAdd(part[..eq], v))
             {
-                throw new CliException($"--weights: arm '{part[..eq]}' is given twice.");
+                throw new CliException($"{option}: arm '{part[..eq]}' is given twice.");
             }
         }
-        return weights.Values.Sum() > 0 ? weights : throw new CliException("--weights: the weights sum to zero.");
+        return values;
     }
 
     private static DateTimeOffset? ParseInstant(string option, string? text) =>

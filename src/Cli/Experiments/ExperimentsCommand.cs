@@ -10,12 +10,12 @@ using Verdict.Scoring.Hosting;
 namespace Verdict.Cli.Experiments;
 
 /// <summary>
-/// <c>verdict experiments create | show | list | start-aa | start-ab | decide | promote | rollback</c>:
+/// <c>verdict experiments create | show | list | assign | start-aa | start-ab | decide | promote | rollback</c>:
 /// the experiment lifecycle over the definitions stored in Blob (<c>experiments</c> container).
 /// </summary>
 internal static class ExperimentsCommand
 {
-    private static readonly Option<string?> Storage = new("--storage")
+    internal static readonly Option<string?> Storage = new("--storage")
     {
         Description = $"An Azure Storage connection string (default: ${RegistryOptions.ConnectionStringVariable}).",
     };
@@ -64,6 +64,31 @@ internal static class ExperimentsCommand
             return 0;
         });
         command.Subcommands.Add(list);
+
+        var unitCount = new Option<int>("--units") { Description = "Assign units contact-0000000 … up to this count.", DefaultValueFactory = _ => 10 };
+        var unitList = new Option<string[]>("--unit") { Description = "Assign these units instead.", AllowMultipleArgumentsPerToken = true };
+        var assign = new Command("assign", "Print the arm each unit gets (unit, arm, what it serves, reason), as the scoring service would assign it.") { Id(), unitCount, unitList, Storage };
+        assign.SetAction(async (parse, ct) =>
+        {
+            string id = parse.GetValue<string>("id")!;
+            var assigner = new ArmAssigner(StoreOf(parse));
+            var named = parse.GetValue(unitList) ?? [];
+            int count = parse.GetValue(unitCount);
+            if (named.Length == 0 && count is < 1 or > 10_000_000)
+            {
+                throw new CliException("--units must be between 1 and 10,000,000.");
+            }
+            var units = named.Length > 0 ? named : Enumerable.Range(0, count).Select(i => $"contact-{i:D7}");
+            var output = new System.Text.StringBuilder();
+            foreach (string unit in units)
+            {
+                var a = await assigner.AssignAsync(id, unit, ct).ConfigureAwait(false) ?? throw new CliException($"there is no experiment '{id}'");
+                output.Append(unit).Append('\t').Append(a.Arm).Append('\t').Append(a.Serves).Append('\t').Append(ReasonName(a.Reason)).Append('\n');
+            }
+            await Console.Out.WriteAsync(output.ToString()).ConfigureAwait(false);
+            return 0;
+        });
+        command.Subcommands.Add(assign);
 
         var startAa = new Command("start-aa", "draft → aa: split units by weight; every arm serves the control.") { Id(), Storage };
         startAa.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
@@ -115,9 +140,18 @@ internal static class ExperimentsCommand
         return command;
     }
 
+    private static string ReasonName(AssignmentReason reason) => reason switch
+    {
+        AssignmentReason.Allocated => "allocated",
+        AssignmentReason.AllocatedAA => "allocated-aa",
+        AssignmentReason.NotStarted => "not-started",
+        AssignmentReason.Decided => "decided",
+        _ => "rolled-back",
+    };
+
     private static Argument<string> Id() => new("id") { Description = "The experiment id." };
 
-    private static string ConnectionString(ParseResult parse) =>
+    internal static string ConnectionString(ParseResult parse) =>
         parse.GetValue(Storage) ?? Environment.GetEnvironmentVariable(RegistryOptions.ConnectionStringVariable)
             ?? throw new CliException($"say where experiments are stored: --storage CONNECTION_STRING or ${RegistryOptions.ConnectionStringVariable}.");
 

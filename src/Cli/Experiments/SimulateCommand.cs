@@ -1,0 +1,257 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Verdict.Cli.Analysis;
+using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Experiments;
+using Verdict.Experimentation.Simulation;
+using Verdict.Training.Data;
+using Verdict.Training.Demo;
+
+namespace Verdict.Cli.Experiments;
+
+/// <summary>
+/// <c>verdict simulate</c>: realistic traffic for an experiment, assigned by the real assigner and written
+/// through the real event log, either directly or through a storage queue (a producer that enqueues every
+/// email and a consumer that acknowledges a message only once its events are durable).
+/// </summary>
+internal static partial class SimulateCommand
+{
+    private static readonly JsonSerializerOptions MessageJson = new(JsonSerializerDefaults.Web);
+
+    public static Command Create()
+    {
+        var experiment = new Option<string>("--experiment") { Description = "The experiment (in its A/A or A/B phase).", Required = true };
+        var units = new Option<int>("--units") { Description = "Units (contacts) that send email.", DefaultValueFactory = _ => 10_000 };
+        var perUnit = new Option<int>("--emails-per-unit") { Description = "Emails per unit.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<string>("--seed") { Description = "Seeds every draw and the email ids.", DefaultValueFactory = _ => "sim" };
+        var start = new Option<string?>("--start") { Description = "RFC 3339 arrival of the first email (default: now)." };
+        var spacing = new Option<double>("--spacing-ms") { Description = "Milliseconds between emails.", DefaultValueFactory = _ => 100 };
+        var accuracy = new Option<double>("--accuracy") { Description = "Share of right predictions under the control's model.", DefaultValueFactory = _ => 0.80 };
+        var accuracyBy = new Option<string?>("--accuracy-by") { Description = "Accuracy of an arm's model, ARM=P,..." };
+        var median = new Option<double>("--handling-median") { Description = "Median handling seconds under the control.", DefaultValueFactory = _ => 240 };
+        var effect = new Option<string?>("--handling-effect") { Description = "Relative handling-time change under an arm's model, ARM=R,... (-0.066 is 6.6% faster)." };
+        var drop = new Option<string?>("--drop-exposures") { Description = "A logging bug: share of an arm's exposures never logged, ARM=F,..." };
+        var replyRate = new Option<double>("--reply-rate") { Description = "Templates: share of messages that get a reply.", DefaultValueFactory = _ => 0.25 };
+        var positive = new Option<double>("--positive-reply-rate") { Description = "Templates: share that get a positive reply.", DefaultValueFactory = _ => 0.08 };
+        var positiveBy = new Option<string?>("--positive-reply-rate-by") { Description = "Templates: positive reply rate by arm, ARM=P,..." };
+        var corpus = new Option<FileInfo?>("--corpus") { Description = "A CSV of emails and intents (default: the generated demo corpus)." };
+        var textColumn = new Option<string>("--text-column") { Description = "The corpus's text column.", DefaultValueFactory = _ => "text" };
+        var labelColumn = new Option<string>("--label-column") { Description = "The corpus's intent column.", DefaultValueFactory = _ => "label" };
+        var container = new Option<string>("--log-container") { Description = "The event log's container.", DefaultValueFactory = _ => EventLogWriter.DefaultContainer };
+        var queue = new Option<string?>("--via-queue") { Description = "Send every email through this storage queue and consume it (at-least-once, acknowledged after the events are durable)." };
+        var resume = new Option<bool>("--resume") { Description = "With --via-queue: only consume what is left in the queue (after a crash)." };
+        var visibility = new Option<int>("--visibility-timeout") { Description = "With --via-queue: seconds a received message stays invisible.", DefaultValueFactory = _ => 30 };
+        var acked = new Option<FileInfo?>("--acked") { Description = "With --via-queue: append the id of every acknowledged email to this file." };
+
+        var command = new Command("simulate", "Simulate traffic for an experiment through the real assigner and event log.")
+        {
+            experiment, units, perUnit, seed, start, spacing, accuracy, accuracyBy, median, effect, drop, replyRate, positive, positiveBy,
+            corpus, textColumn, labelColumn, container, queue, resume, visibility, acked, ExperimentsCommand.Storage,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            string connection = ExperimentsCommand.ConnectionString(parse);
+            string id = parse.GetValue(experiment)!;
+            var store = new ExperimentStore(new BlobContainerClient(connection, ExperimentStore.DefaultContainer));
+            var definition = (await store.GetAsync(id, ct).ConfigureAwait(false))?.Definition ?? throw new CliException($"there is no experiment '{id}'");
+            if (definition.Phase is not (ExperimentPhase.AA or ExperimentPhase.AB))
+            {
+                throw new CliException($"experiment '{id}' is {ExperimentValidation.PhaseName(definition.Phase)}: simulate needs it in its A/A or A/B phase (verdict experiments start-aa {id})");
+            }
+            var options = new SimulationOptions
+            {
+                Units = parse.GetValue(units),
+                EmailsPerUnit = parse.GetValue(perUnit),
+                Seed = parse.GetValue(seed)!,
+                Start = parse.GetValue(start) is { } s
+                    ? DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : throw new CliException($"--start: '{s}' is not an RFC 3339 timestamp.")
+                    : DateTimeOffset.UtcNow,
+                Spacing = TimeSpan.FromMilliseconds(parse.GetValue(spacing)),
+                Corpus = ReadCorpus(parse.GetValue(corpus), parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!),
+                Accuracy = parse.GetValue(accuracy),
+                AccuracyByArm = PerArm("--accuracy-by", parse.GetValue(accuracyBy)),
+                MedianHandlingSeconds = parse.GetValue(median),
+                HandlingEffectByArm = PerArm("--handling-effect", parse.GetValue(effect)),
+                DropExposures = PerArm("--drop-exposures", parse.GetValue(drop)),
+                ReplyRate = parse.GetValue(replyRate),
+                PositiveReplyRate = parse.GetValue(positive),
+                PositiveReplyRateByArm = PerArm("--positive-reply-rate-by", parse.GetValue(positiveBy)),
+            };
+            TrafficSimulator simulator;
+            try
+            {
+                // Every definition change reaches the simulation at once.
+                simulator = new TrafficSimulator(new ArmAssigner(store, new ExperimentAssignerOptions { Refresh = TimeSpan.FromMinutes(5) }), definition, options);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException(ex.Message);
+            }
+
+            var log = new BlobContainerClient(connection, parse.GetValue(container)!);
+            SimulationSummary summary;
+            var writer = new EventLogWriter(log);
+            await using (writer.ConfigureAwait(false))
+            {
+                summary = parse.GetValue(queue) is { } queueName
+                    ? await ThroughQueueAsync(simulator, writer, QueueOf(connection, queueName), QueueOf(connection, queueName + "-poison"),
+                        parse.GetValue(resume), TimeSpan.FromSeconds(parse.GetValue(visibility)), parse.GetValue(acked), ct).ConfigureAwait(false)
+                    : await simulator.RunAsync(writer, cancellationToken: ct).ConfigureAwait(false);
+            }
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                experiment = id,
+                phase = ExperimentValidation.PhaseName(definition.Phase),
+                emails = summary.Emails,
+                emailsPerArm = summary.EmailsPerArm,
+                exposuresLogged = summary.ExposuresLogged,
+                exposuresDropped = summary.ExposuresDropped,
+                eventsLogged = summary.EventsLogged,
+                log = $"log://{log.Name}",
+            }, MessageJson));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Enqueues every email (unless resuming), then consumes the queue with a few concurrent receivers: a
+    /// batch of messages is simulated, its events appended durably in one group commit, and only then are the
+    /// messages deleted. A crash at any point leaves unacknowledged messages to reappear after the visibility
+    /// timeout; their events may then be logged twice, which the reader deduplicates by id.
+    /// </summary>
+    private static async Task<SimulationSummary> ThroughQueueAsync(TrafficSimulator simulator, EventLogWriter writer, QueueClient queue, QueueClient poison, bool resume,
+        TimeSpan visibility, FileInfo? ackedFile, CancellationToken ct)
+    {
+        if (visibility < TimeSpan.FromSeconds(1) || visibility > TimeSpan.FromDays(7))
+        {
+            throw new CliException("--visibility-timeout must be between 1 second and 7 days.");
+        }
+        if (!QueueName().IsMatch(queue.Name) || queue.Name.Contains("--", StringComparison.Ordinal) || queue.Name.Length > 56)
+        {
+            throw new CliException($"--via-queue: '{queue.Name}' is not a queue name (3 to 56 lowercase letters, digits and single hyphens, so that '-poison' still fits).");
+        }
+        await queue.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+        if (!resume)
+        {
+            await Parallel.ForEachAsync(simulator.Emails(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (email, token) =>
+                await queue.SendMessageAsync(JsonSerializer.Serialize(new QueueEmail(email.Id, email.Unit, email.Ts, email.Body, email.TrueIntent), MessageJson), token).ConfigureAwait(false))
+                .ConfigureAwait(false);
+        }
+
+        var tally = new SimulationTally();
+        var tallyLock = new Lock();
+        var ackLock = new SemaphoreSlim(1, 1);
+        StreamWriter? ackLog = ackedFile is null ? null : new StreamWriter(ackedFile.FullName, append: true) { AutoFlush = true };
+        long acknowledged = 0;
+        try
+        {
+            var consumers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                while (true)
+                {
+                    var received = (await queue.ReceiveMessagesAsync(32, visibility, ct).ConfigureAwait(false)).Value;
+                    if (received.Length == 0)
+                    {
+                        var properties = await queue.GetPropertiesAsync(ct).ConfigureAwait(false);
+                        if (properties.Value.ApproximateMessagesCount == 0)
+                        {
+                            return;
+                        }
+                        await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+                        continue;
+                    }
+                    var traffic = new List<SimulatedTraffic>(received.Length);
+                    var accepted = new List<QueueMessage>(received.Length);
+                    foreach (var message in received)
+                    {
+                        if (ParseEmail(message) is not { } email)
+                        {
+                            await PoisonAsync(queue, poison, message, "not a simulated email: expected JSON with id, unit, ts, body and trueIntent", ct).ConfigureAwait(false);
+                            continue;
+                        }
+                        traffic.Add(await simulator.SimulateAsync(email, ct).ConfigureAwait(false));
+                        accepted.Add(message);
+                    }
+                    await writer.AppendAsync([.. traffic.SelectMany(t => t.Events)], ct).ConfigureAwait(false);
+                    // Durable: now, and only now, acknowledge.
+                    await Task.WhenAll(accepted.Select(m => queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct))).ConfigureAwait(false);
+                    lock (tallyLock)
+                    {
+                        traffic.ForEach(tally.Add);
+                    }
+                    await ackLock.WaitAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        foreach (var t in traffic)
+                        {
+                            ackLog?.WriteLine(t.Email.Id);
+                        }
+                        acknowledged += traffic.Count;
+                        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"acknowledged {acknowledged}")).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        ackLock.Release();
+                    }
+                }
+            }, ct)).ToArray();
+            await Task.WhenAll(consumers).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (ackLog is not null)
+            {
+                await ackLog.DisposeAsync().ConfigureAwait(false);
+            }
+            ackLock.Dispose();
+        }
+        return tally.Summary();
+    }
+
+    private static SimulatedEmail? ParseEmail(QueueMessage message)
+    {
+        try
+        {
+            var e = JsonSerializer.Deserialize<QueueEmail>(message.MessageText, MessageJson);
+            return e is { Id.Length: > 0, Unit.Length: > 0, TrueIntent.Length: > 0 } ? new SimulatedEmail(e.Id, e.Unit, e.Ts, e.Body ?? "", e.TrueIntent) : null;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Moves a message that can never succeed to the poison queue with the reason, then removes it.</summary>
+    private static async Task PoisonAsync(QueueClient queue, QueueClient poison, QueueMessage message, string reason, CancellationToken ct)
+    {
+        await poison.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+        await poison.SendMessageAsync(JsonSerializer.Serialize(new { reason, queue = queue.Name, dequeueCount = message.DequeueCount, message = message.MessageText }, MessageJson), ct).ConfigureAwait(false);
+        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
+    }
+
+    private static QueueClient QueueOf(string connection, string name) =>
+        new(connection, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    private static List<CorpusEmail> ReadCorpus(FileInfo? file, string textColumn, string labelColumn) =>
+        file is null
+            ? [.. DemoCorpus.Generate(200, 7).Select(e => new CorpusEmail(e.Text, e.Label))]
+            : [.. LabelledCsvReader.Read(file.FullName, textColumn, labelColumn, null).Select(e => new CorpusEmail(e.Text, e.Label))];
+
+    private static Dictionary<string, double> PerArm(string option, string? text) => AnalyzeCommand.ParseArmValues(option, text) ?? [];
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial System.Text.RegularExpressions.Regex QueueName();
+
+    private sealed record QueueEmail(
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("unit")] string Unit,
+        [property: JsonPropertyName("ts")] DateTimeOffset Ts,
+        [property: JsonPropertyName("body")] string? Body,
+        [property: JsonPropertyName("trueIntent")] string TrueIntent);
+}
