@@ -9,7 +9,7 @@ public sealed class ExperimentsCliTests(AzuriteFixture azurite) : IClassFixture<
     private readonly TempDirectory _temp = new();
 
     // replies@1 and replies@2, published once for the class through the real CLI.
-    private static readonly Lazy<string> Registry = new(() =>
+    internal static readonly Lazy<string> Registry = new(() =>
     {
         string root = Path.Combine(Path.GetTempPath(), "verdict-tests", "experiments-registry-" + Guid.NewGuid().ToString("N"));
         foreach (string version in new[] { "1", "2" })

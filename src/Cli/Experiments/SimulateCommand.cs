@@ -74,13 +74,13 @@ internal static partial class SimulateCommand
                 Spacing = TimeSpan.FromMilliseconds(parse.GetValue(spacing)),
                 Corpus = ReadCorpus(parse.GetValue(corpus), parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!),
                 Accuracy = parse.GetValue(accuracy),
-                AccuracyByArm = PerArm("--accuracy-by", parse.GetValue(accuracyBy)),
+                AccuracyByArm = PerArm("--accuracy-by", parse.GetValue(accuracyBy), definition),
                 MedianHandlingSeconds = parse.GetValue(median),
-                HandlingEffectByArm = PerArm("--handling-effect", parse.GetValue(effect)),
-                DropExposures = PerArm("--drop-exposures", parse.GetValue(drop)),
+                HandlingEffectByArm = PerArm("--handling-effect", parse.GetValue(effect), definition),
+                DropExposures = PerArm("--drop-exposures", parse.GetValue(drop), definition),
                 ReplyRate = parse.GetValue(replyRate),
                 PositiveReplyRate = parse.GetValue(positive),
-                PositiveReplyRateByArm = PerArm("--positive-reply-rate-by", parse.GetValue(positiveBy)),
+                PositiveReplyRateByArm = PerArm("--positive-reply-rate-by", parse.GetValue(positiveBy), definition),
             };
             TrafficSimulator simulator;
             try
@@ -90,7 +90,7 @@ internal static partial class SimulateCommand
             }
             catch (ArgumentException ex)
             {
-                throw new CliException(ex.Message);
+                throw new CliException(ex.Message.Split(" (Parameter '")[0].Split(Environment.NewLine)[0]);
             }
 
             var log = new BlobContainerClient(connection, parse.GetValue(container)!);
@@ -180,7 +180,8 @@ internal static partial class SimulateCommand
                     }
                     await writer.AppendAsync([.. traffic.SelectMany(t => t.Events)], ct).ConfigureAwait(false);
                     // Durable: now, and only now, acknowledge.
-                    await Task.WhenAll(accepted.Select(m => queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct))).ConfigureAwait(false);
+                    var deleted = await Task.WhenAll(accepted.Select(m => AcknowledgeAsync(queue, m, ct))).ConfigureAwait(false);
+                    traffic = [.. traffic.Where((_, i) => deleted[i])];
                     lock (tallyLock)
                     {
                         traffic.ForEach(tally.Add);
@@ -214,6 +215,23 @@ internal static partial class SimulateCommand
         return tally.Summary();
     }
 
+    /// <summary>
+    /// Deletes a processed message. False when it was not ours to delete any more: its visibility timeout ran
+    /// out and another receiver holds it, so it will be processed (and its events logged) again.
+    /// </summary>
+    private static async Task<bool> AcknowledgeAsync(QueueClient queue, QueueMessage message, CancellationToken ct)
+    {
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404 || ex.ErrorCode == "PopReceiptMismatch")
+        {
+            return false;
+        }
+    }
+
     private static SimulatedEmail? ParseEmail(QueueMessage message)
     {
         try
@@ -243,7 +261,15 @@ internal static partial class SimulateCommand
             ? [.. DemoCorpus.Generate(200, 7).Select(e => new CorpusEmail(e.Text, e.Label))]
             : [.. LabelledCsvReader.Read(file.FullName, textColumn, labelColumn, null).Select(e => new CorpusEmail(e.Text, e.Label))];
 
-    private static Dictionary<string, double> PerArm(string option, string? text) => AnalyzeCommand.ParseArmValues(option, text) ?? [];
+    private static Dictionary<string, double> PerArm(string option, string? text, ExperimentDefinition definition)
+    {
+        var values = AnalyzeCommand.ParseArmValues(option, text) ?? [];
+        foreach (string arm in values.Keys.Where(k => !definition.Arms.Any(a => a.Name == k)))
+        {
+            throw new CliException($"{option}: experiment '{definition.Id}' has no arm '{arm}' (it has {string.Join(", ", definition.Arms.Select(a => a.Name))})");
+        }
+        return values;
+    }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
     private static partial System.Text.RegularExpressions.Regex QueueName();
