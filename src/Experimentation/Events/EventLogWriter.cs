@@ -104,7 +104,8 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     /// </summary>
     public async ValueTask EnqueueAsync(LogEvent logEvent, CancellationToken cancellationToken = default)
     {
-        var line = Serialize([logEvent])[0];
+        ArgumentNullException.ThrowIfNull(logEvent);
+        var line = Serialize(logEvent, _time.GetTimestamp());
         await _buffer.Writer.WriteAsync(line, cancellationToken).ConfigureAwait(false);
         if (_buffer.Reader.Count >= _groupThreshold)
         {
@@ -151,30 +152,49 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     private Pending[] Serialize(IReadOnlyList<LogEvent> events)
     {
         var result = new Pending[events.Count];
-        var buffer = new ArrayBufferWriter<byte>(256 * events.Count);
-        using var json = new Utf8JsonWriter(buffer);
         long now = _time.GetTimestamp();
         for (int i = 0; i < events.Count; i++)
         {
-            var e = events[i] ?? throw new ArgumentException($"events[{i}] is null", nameof(events));
-            if (e.Experiment is { } experiment && !PartitionPattern().IsMatch(experiment))
-            {
-                throw new ArgumentException($"experiment '{experiment}' cannot name a log partition (letters, digits, '.', '_' and '-', at most 128)", nameof(events));
-            }
-            int start = buffer.WrittenCount;
-            json.Reset();
-            e.WriteTo(json);
-            json.Flush();
-            buffer.Write("\n"u8);
-            if (buffer.WrittenCount - start > _options.MaxBlockBytes)
-            {
-                throw new ArgumentException($"events[{i}] takes {buffer.WrittenCount - start} bytes, more than a block ({_options.MaxBlockBytes})", nameof(events));
-            }
-            var hour = e.Ts.UtcDateTime;
-            hour = new DateTime(hour.Year, hour.Month, hour.Day, hour.Hour, 0, 0, DateTimeKind.Utc);
-            result[i] = new Pending(HourPrefix(PartitionOf(e.Experiment), hour), buffer.WrittenMemory[start..], now, null);
+            result[i] = Serialize(events[i] ?? throw new ArgumentException($"events[{i}] is null", nameof(events)), now);
         }
         return result;
+    }
+
+    /// <summary>One event as a JSON line with its blob prefix; a thread's writer and buffer are reused, the line is copied out.</summary>
+    private Pending Serialize(LogEvent e, long now)
+    {
+        string prefix = PrefixOf(e);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var json = t_json ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        e.WriteTo(json);
+        json.Flush();
+        buffer.Write("\n"u8);
+        if (buffer.WrittenCount > _options.MaxBlockBytes)
+        {
+            throw new ArgumentException($"event '{e.Id}' takes {buffer.WrittenCount} bytes, more than a block ({_options.MaxBlockBytes})", nameof(e));
+        }
+        return new Pending(prefix, buffer.WrittenSpan.ToArray(), now, null);
+    }
+
+    /// <summary>The event's partition-hour prefix, checked and built once per change of experiment or hour.</summary>
+    private string PrefixOf(LogEvent e)
+    {
+        long ticks = e.Ts.UtcTicks;
+        long hour = ticks - (ticks % TimeSpan.TicksPerHour);
+        var cached = _prefixCache;
+        if (cached is not null && cached.HourTicks == hour && string.Equals(cached.Experiment, e.Experiment, StringComparison.Ordinal))
+        {
+            return cached.Prefix;
+        }
+        if (e.Experiment is { } experiment && !PartitionPattern().IsMatch(experiment))
+        {
+            throw new ArgumentException($"experiment '{experiment}' cannot name a log partition (letters, digits, '.', '_' and '-', at most 128)", nameof(e));
+        }
+        string prefix = HourPrefix(PartitionOf(e.Experiment), new DateTime(hour, DateTimeKind.Utc));
+        _prefixCache = new PrefixCache(e.Experiment, hour, prefix);
+        return prefix;
     }
 
     private async Task RunAsync()
@@ -445,6 +465,16 @@ public sealed partial class EventLogWriter : IAsyncDisposable
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     internal static partial Regex PartitionPattern();
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_json;
+
+    private PrefixCache? _prefixCache;
+
+    private sealed record PrefixCache(string? Experiment, long HourTicks, string Prefix);
 
     private readonly record struct Pending(string? Prefix, ReadOnlyMemory<byte> Line, long EnqueuedAt, Completion? Completion);
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace Verdict.Experimentation.Events;
@@ -32,7 +31,7 @@ public abstract record LogEvent
         writer.WriteStartObject();
         writer.WriteString("type", Type);
         writer.WriteString("id", Id);
-        writer.WriteString("ts", Ts.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+        writer.WriteString("ts", Ts.UtcDateTime);
         WriteFields(writer);
         writer.WriteEndObject();
     }

@@ -54,10 +54,10 @@ public sealed class EventLogWriterTests(AzuriteFixture azurite) : IClassFixture<
             names.Order(StringComparer.Ordinal));
         var lines = await LinesAsync(container);
         Assert.Contains(
-            """{"type":"scored","id":"s1","ts":"2026-11-22T10:15:00.0000000Z","experiment":"exp-1","arm":"champion","unit":"u-s1","model":"replies@1","intent":"billing","confidence":0.9,"phase":"ab"}""",
+            """{"type":"scored","id":"s1","ts":"2026-11-22T10:15:00Z","experiment":"exp-1","arm":"champion","unit":"u-s1","model":"replies@1","intent":"billing","confidence":0.9,"phase":"ab"}""",
             lines);
-        Assert.Contains("""{"type":"outcome","id":"s1","ts":"2026-11-22T10:20:00.0000000Z","trueIntent":"billing","handlingSeconds":30.5}""", lines);
-        Assert.Contains("""{"type":"outcome","id":"s2","ts":"2026-11-22T12:15:00.0000000Z","experiment":"exp-2","handlingSeconds":12}""", lines);
+        Assert.Contains("""{"type":"outcome","id":"s1","ts":"2026-11-22T10:20:00Z","trueIntent":"billing","handlingSeconds":30.5}""", lines);
+        Assert.Contains("""{"type":"outcome","id":"s2","ts":"2026-11-22T12:15:00Z","experiment":"exp-2","handlingSeconds":12}""", lines);
     }
 
     [Fact]
