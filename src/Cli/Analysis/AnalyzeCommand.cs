@@ -78,7 +78,7 @@ internal static class AnalyzeCommand
 
     internal static Dictionary<string, double>? ParseWeights(string? text)
     {
-        var weights = ParseArmValues("--weights", text);
+        var weights = ParseArmValues("--weights", text, "ARM=WEIGHT");
         if (weights is null)
         {
             return null;
@@ -91,7 +91,7 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>Parses <c>ARM=NUMBER,...</c> into finite numbers by arm; null when the text is empty.</summary>
-    internal static Dictionary<string, double>? ParseArmValues(string option, string? text)
+    internal static Dictionary<string, double>? ParseArmValues(string option, string? text, string shape = "ARM=NUMBER")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -103,7 +103,7 @@ internal static class AnalyzeCommand
             int eq = part.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0 || !double.TryParse(part[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
             {
-                throw new CliException($"{option}: '{part}' is not ARM=NUMBER.");
+                throw new CliException($"{option}: '{part}' is not {shape}.");
             }
             if (!values.TryAdd(part[..eq], v))
             {

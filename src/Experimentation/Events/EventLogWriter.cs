@@ -268,8 +268,9 @@ public sealed partial class EventLogWriter : IAsyncDisposable
                     }
                 }
             }
-            catch (Exception ex) when (ex is RequestFailedException or IOException or OperationCanceledException or TimeoutException)
+            catch (Exception ex)
             {
+                // Whatever goes wrong fails this flush's callers; the loop itself must live on, or every later caller would wait forever.
                 foreach (var prefix in groups.Keys)
                 {
                     failures[prefix] = ex;
@@ -357,7 +358,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
             }
             return (prefix, null);
         }
-        catch (Exception ex) when (ex is RequestFailedException or IOException or OperationCanceledException or TimeoutException or EventLogWriteException)
+        catch (Exception ex)
         {
             return (prefix, ex);
         }
