@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
+using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Experiments;
+using Verdict.Scoring;
+
+namespace Verdict.Functions;
+
+/// <summary>The answer to one scored email (Contract 4).</summary>
+internal sealed record ScoreResponse(
+    string ScoringId, string Intent, double Confidence, IReadOnlyDictionary<string, double> Probabilities,
+    string? Experiment, string? Arm, string Model, double LatencyMs);
+
+/// <summary>The arm a template experiment gave a message.</summary>
+internal sealed record TemplateAssignment(string MessageId, string Experiment, string Arm, string Template);
+
+/// <summary>A scored reply.</summary>
+internal sealed record ReplyResponse(string MessageId, string Intent, double Confidence, string Model);
+
+/// <summary>
+/// What every route and queue does, whatever carried the request: assign the arm, score, log. Scoring is
+/// idempotent by scoring id (a repeat returns the first answer and logs nothing new), and so is template
+/// assignment by message id. Email text is scored and forgotten: it never reaches the log or a trace.
+/// </summary>
+internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, EventLogWriter log, FunctionsOptions options, IMemoryCache recent, TimeProvider time)
+{
+    private static readonly MemoryCacheEntryOptions Remember = new() { Size = 1, SlidingExpiration = TimeSpan.FromHours(6) };
+
+    /// <summary>Scores the emails of one call; a bad field anywhere refuses the whole call before anything is scored or logged.</summary>
+    public async Task<IReadOnlyList<ScoreResponse>> ScoreAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
+    {
+        var requests = items.Select(i => ParseEmail(i.Item, i.Path)).ToList();
+        var duplicate = requests.Where(r => r.Id is not null).GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new RequestProblem(duplicate.Last().Path + "id", $"id '{duplicate.Key}' appears twice in the batch");
+        }
+        var responses = new ScoreResponse[requests.Count];
+        var events = new List<LogEvent>();
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var r = requests[i];
+            if (r.Id is not null && recent.TryGetValue("score:" + r.Id, out ScoreResponse? earlier))
+            {
+                responses[i] = earlier!;
+                continue;
+            }
+            (responses[i], var scored) = await ScoreOneAsync(r, ct).ConfigureAwait(false);
+            if (scored is not null)
+            {
+                events.Add(scored);
+            }
+        }
+        await LogAsync(events, durable, ct).ConfigureAwait(false);
+        for (int i = 0; i < requests.Count; i++)
+        {
+            recent.Set("score:" + responses[i].ScoringId, responses[i], Remember);
+        }
+        return responses;
+    }
+
+    /// <summary>Validates and logs outcomes; each is attributed to its experiment when the caller names it or this instance scored it.</summary>
+    public async Task<int> RecordOutcomesAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var events = new List<LogEvent>(items.Count);
+        foreach (var (item, path) in items)
+        {
+            string id = RequestReader.RequiredString(item, "scoringId", path, 128);
+            string? trueIntent = RequestReader.String(item, "trueIntent", path, 128);
+            double? handling = RequestReader.Number(item, "handlingSeconds", path);
+            string? experiment = RequestReader.String(item, "experiment", path, 128);
+            if (handling is < 0)
+            {
+                throw new RequestProblem(path + "handlingSeconds", "handlingSeconds must be ≥ 0");
+            }
+            if (trueIntent is null && handling is null)
+            {
+                throw new RequestProblem(path + "trueIntent", "an outcome needs trueIntent or handlingSeconds");
+            }
+            if (experiment is null && recent.TryGetValue("score:" + id, out ScoreResponse? scored))
+            {
+                experiment = scored!.Experiment;
+            }
+            events.Add(new OutcomeEvent(id, now, trueIntent, handling, experiment));
+        }
+        await LogAsync(events, durable, ct).ConfigureAwait(false);
+        return events.Count;
+    }
+
+    /// <summary>Assigns a message's unit to a template arm and logs the exposure (once per message id).</summary>
+    public async Task<TemplateAssignment> AssignTemplateAsync(JsonElement body, bool durable, CancellationToken ct)
+    {
+        string experiment = RequestReader.RequiredString(body, "experiment", "", 128);
+        string unit = RequestReader.RequiredString(body, "unit", "", 256);
+        string messageId = RequestReader.RequiredString(body, "messageId", "", 128);
+        if (recent.TryGetValue("assign:" + messageId, out TemplateAssignment? earlier))
+        {
+            return earlier!;
+        }
+        var a = await assigner.AssignAsync(experiment, unit, ct).ConfigureAwait(false)
+            ?? throw new RequestProblem("experiment", $"there is no experiment '{experiment}'", StatusCodes.Status404NotFound);
+        if (a.Phase is ExperimentPhase.AA or ExperimentPhase.AB)
+        {
+            await LogAsync([new AssignedEvent(messageId, time.GetUtcNow(), experiment, a.Arm, unit)], durable, ct).ConfigureAwait(false);
+        }
+        var result = new TemplateAssignment(messageId, experiment, a.Arm, a.Serves);
+        recent.Set("assign:" + messageId, result, Remember);
+        return result;
+    }
+
+    /// <summary>Scores a reply with the default (champion) model and logs it.</summary>
+    public async Task<ReplyResponse> RecordReplyAsync(JsonElement body, bool durable, CancellationToken ct)
+    {
+        string messageId = RequestReader.RequiredString(body, "messageId", "", 128);
+        string text = RequestReader.RequiredString(body, "body", "", options.MaxEmailChars);
+        string? experiment = RequestReader.String(body, "experiment", "", 128);
+        var model = DefaultModel("body");
+        var score = await ScoreTextAsync(model, text, "model", ct).ConfigureAwait(false);
+        if (experiment is null && recent.TryGetValue("assign:" + messageId, out TemplateAssignment? assigned))
+        {
+            experiment = assigned!.Experiment;
+        }
+        await LogAsync([new ReplyEvent(messageId, time.GetUtcNow(), score.Label, experiment)], durable, ct).ConfigureAwait(false);
+        return new ReplyResponse(messageId, score.Label, score.Confidence, score.Model);
+    }
+
+    private async Task<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(EmailRequest r, CancellationToken ct)
+    {
+        long start = Stopwatch.GetTimestamp();
+        string id = r.Id ?? Guid.NewGuid().ToString("N");
+        ArmAssignment? assignment = null;
+        ModelReference model;
+        if (r.Experiment is { } experiment)
+        {
+            assignment = await assigner.AssignAsync(experiment, r.Unit ?? id, ct).ConfigureAwait(false)
+                ?? throw new RequestProblem(r.Path + "experiment", $"there is no experiment '{experiment}'", StatusCodes.Status404NotFound);
+            model = ModelReference.Parse(assignment.Serves);
+        }
+        else if (r.Model is { } named)
+        {
+            model = ModelReference.TryParse(named, out var parsed) ? parsed : throw new RequestProblem(r.Path + "model", $"'{named}' is not name or name@version");
+        }
+        else
+        {
+            model = DefaultModel(r.Path + "experiment");
+        }
+        var score = await ScoreTextAsync(model, r.Text, r.Path + (r.Experiment is null ? "model" : "experiment"), ct).ConfigureAwait(false);
+        double latency = Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds, 3);
+        var probabilities = new Dictionary<string, double>(score.Labels.Count, StringComparer.Ordinal);
+        for (int k = 0; k < score.Labels.Count; k++)
+        {
+            probabilities[score.Labels[k]] = score.Probabilities[k];
+        }
+        var response = new ScoreResponse(id, score.Label, score.Confidence, probabilities, r.Experiment, assignment?.Arm, score.Model, latency);
+        ScoredEvent? scored = assignment is { Phase: ExperimentPhase.AA or ExperimentPhase.AB }
+            ? new ScoredEvent(id, time.GetUtcNow(), assignment.Experiment, assignment.Arm, r.Unit ?? id, score.Model, score.Label,
+                Math.Clamp(score.Confidence, 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency)
+            : null;
+        return (response, scored);
+    }
+
+    private async Task<IntentScore> ScoreTextAsync(ModelReference model, string text, string modelField, CancellationToken ct)
+    {
+        try
+        {
+            return await scorer.ScoreAsync(model, text, ct).ConfigureAwait(false);
+        }
+        catch (ScoringException ex) when (ex.Error == ScoringError.ModelNotFound)
+        {
+            throw new RequestProblem(modelField, $"model '{model}' is not published", StatusCodes.Status404NotFound);
+        }
+    }
+
+    private ModelReference DefaultModel(string field) =>
+        options.DefaultModel is { } name ? ModelReference.Parse(name)
+        : throw new RequestProblem(field, "name an experiment or a model: this app has no default model (Verdict:DefaultModel)");
+
+    private async Task LogAsync(List<LogEvent> events, bool durable, CancellationToken ct)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+        if (durable)
+        {
+            await log.AppendAsync(events, ct).ConfigureAwait(false);
+            return;
+        }
+        foreach (var e in events)
+        {
+            await log.EnqueueAsync(e, ct).ConfigureAwait(false);
+        }
+    }
+
+    private EmailRequest ParseEmail(JsonElement item, string path)
+    {
+        string? subject = RequestReader.String(item, "subject", path, options.MaxEmailChars);
+        string body = RequestReader.String(item, "body", path, int.MaxValue) ?? throw new RequestProblem(path + "body", "body is required");
+        int length = body.Length + (subject?.Length ?? 0);
+        if (length > options.MaxEmailChars)
+        {
+            throw new RequestProblem(path + "body", $"the email has {length} characters; the limit is {options.MaxEmailChars}", StatusCodes.Status413PayloadTooLarge);
+        }
+        return new EmailRequest(
+            path,
+            RequestReader.String(item, "id", path, 128),
+            RequestReader.String(item, "unit", path, 256),
+            RequestReader.String(item, "experiment", path, 128),
+            RequestReader.String(item, "model", path, 260),
+            subject is null ? body : subject + "\n" + body);
+    }
+
+    private sealed record EmailRequest(string Path, string? Id, string? Unit, string? Experiment, string? Model, string Text);
+}

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Verdict.Experimentation.Analysis;
+using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Experiments;
+using Verdict.Scoring;
+using Verdict.Scoring.Hosting;
+
+namespace Verdict.Functions;
+
+/// <summary>
+/// Builds the app: in Azure a custom handler behind the Functions host (which owns the public port and the
+/// function keys, and forwards to <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> on loopback); locally a stand-alone
+/// server on 127.0.0.1 that demands an API key when told to listen anywhere else.
+/// </summary>
+public static class FunctionsApp
+{
+    /// <summary>The header that carries the API key.</summary>
+    public const string ApiKeyHeader = "x-api-key";
+
+    /// <summary>Builds the configured app, ready to run.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        string? handlerPort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
+        builder.WebHost.UseUrls(handlerPort is not null
+            ? $"http://127.0.0.1:{handlerPort}"
+            : builder.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:7071");
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = new FunctionsOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("Verdict").Bind(options);
+            options.StorageConnectionString ??= Environment.GetEnvironmentVariable("VERDICT_STORAGE_CONNECTION_STRING")
+                ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage");
+            options.Validate();
+            return options;
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => ScoringRuntime.Create(
+            new ScoringOptions { BlobConnectionString = sp.GetRequiredService<FunctionsOptions>().StorageConnectionString },
+            sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<ScoringRuntime>().Scorer);
+        builder.Services.AddSingleton(sp => new ExperimentStore(new BlobContainerClient(sp.GetRequiredService<FunctionsOptions>().StorageConnectionString, ExperimentStore.DefaultContainer)));
+        builder.Services.AddSingleton<IArmAssigner>(sp => new ArmAssigner(sp.GetRequiredService<ExperimentStore>(), time: sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<FunctionsOptions>();
+            return new EventLogWriter(new BlobContainerClient(options.StorageConnectionString, options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
+        });
+        builder.Services.AddSingleton<IMemoryCache>(sp => new MemoryCache(new MemoryCacheOptions { SizeLimit = sp.GetRequiredService<FunctionsOptions>().IdempotencyEntries }));
+        builder.Services.AddSingleton<EmailService>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        var settings = app.Services.GetRequiredService<FunctionsOptions>();
+        RequireKeyBeyondLoopback(app, settings);
+        app.UseExceptionHandler();
+        app.Use(async (context, next) =>
+        {
+            if (settings.ApiKey is { } key && !KeyMatches(context.Request.Headers[ApiKeyHeader].ToString(), key))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await Results.Problem(statusCode: 401, title: "An API key is required.", detail: $"send it in the {ApiKeyHeader} header").ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            await next(context).ConfigureAwait(false);
+        });
+        MapRoutes(app);
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<EventLogWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    private static void MapRoutes(WebApplication app)
+    {
+        app.MapGet("/api/hello", () => Results.Text("hello"));
+
+        app.MapPost("/api/score", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        {
+            var body = RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
+            return Results.Ok((await service.ScoreAsync([(body, "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0]);
+        }));
+
+        app.MapPost("/api/score/batch", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        {
+            var root = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                throw new RequestProblem("$", "send a JSON array of emails");
+            }
+            return Results.Ok(await service.ScoreAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false));
+        }));
+
+        app.MapPost("/api/outcomes", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        {
+            var root = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            int count = await service.RecordOutcomesAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false);
+            return Results.Accepted(value: new { recorded = count });
+        }));
+
+        app.MapPost("/api/templates/assign", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        {
+            var body = RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
+            return Results.Ok(await service.AssignTemplateAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
+        }));
+
+        app.MapPost("/api/replies", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        {
+            var body = RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
+            return Results.Ok(await service.RecordReplyAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
+        }));
+
+        app.MapGet("/api/experiments/{id}/report", (string id, string? format, ExperimentStore store, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        {
+            if (format is not (null or "json" or "md"))
+            {
+                throw new RequestProblem("format", "format must be json or md");
+            }
+            var definition = (await store.GetAsync(id, ct).ConfigureAwait(false))?.Definition
+                ?? throw new RequestProblem("id", $"there is no experiment '{id}'", StatusCodes.Status404NotFound);
+            AnalysisResult result;
+            try
+            {
+                result = await ExperimentAnalysis.RunAsync(new AnalysisRequest
+                {
+                    Events = [$"log://{options.EventContainer}"],
+                    Experiment = id,
+                    Alpha = definition.Alpha,
+                    Weights = definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
+                    PlannedUnits = definition.PlannedUnitsPerArm > 0 ? definition.PlannedUnitsPerArm * definition.Arms.Count : null,
+                    Control = definition.ControlArm,
+                    BlobConnectionString = options.StorageConnectionString,
+                }, ct).ConfigureAwait(false);
+            }
+            catch (EventLogException ex)
+            {
+                throw new RequestProblem("id", ex.Message, StatusCodes.Status404NotFound);
+            }
+            return format == "md"
+                ? Results.Text(AnalysisFormats.ToMarkdown(result), "text/markdown; charset=utf-8")
+                : Results.Text(AnalysisFormats.ToJson(result), "application/json; charset=utf-8");
+        }));
+    }
+
+    private static async Task<IResult> Handle(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (RequestProblem problem)
+        {
+            return problem.ToResult();
+        }
+    }
+
+    private static bool KeyMatches(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    /// <summary>Refuses to start on a non-loopback address without an API key.</summary>
+    private static void RequireKeyBeyondLoopback(WebApplication app, FunctionsOptions options)
+    {
+        if (options.ApiKey is not null)
+        {
+            return;
+        }
+        string urls = app.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "";
+        foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string host = url.Split("://").Last().Split(':')[0].Trim('[', ']');
+            bool loopback = host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+            if (!loopback)
+            {
+                throw new InvalidOperationException($"the app would listen on {url} without an API key: set Verdict:ApiKey (sent in {ApiKeyHeader}) or listen on 127.0.0.1");
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Verdict.Functions;
+
+/// <summary>Settings of the Functions app (configuration section <c>Verdict</c>).</summary>
+public sealed class FunctionsOptions
+{
+    /// <summary>Storage for models, experiments, the event log and queues; by default <c>VERDICT_STORAGE_CONNECTION_STRING</c>, else <c>AzureWebJobsStorage</c>.</summary>
+    public string? StorageConnectionString { get; set; }
+
+    /// <summary>The event log's container.</summary>
+    public string EventContainer { get; set; } = "events";
+
+    /// <summary>The model that scores an email sent without an experiment or model, and every reply (<c>name</c> or <c>name@version</c>).</summary>
+    public string? DefaultModel { get; set; }
+
+    /// <summary>Longest email (subject and body together) in characters; longer ones get 413.</summary>
+    public int MaxEmailChars { get; set; } = 20_000;
+
+    /// <summary>Most emails or outcomes in one batch call.</summary>
+    public int MaxBatch { get; set; } = 64;
+
+    /// <summary>Largest request body in bytes.</summary>
+    public int MaxRequestBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether HTTP calls wait for their events to be durable (the default). When false, they answer at
+    /// once and a crash loses what was logged in the last flush interval (see docs/experiments.md).
+    /// </summary>
+    public bool DurableHttpLogging { get; set; } = true;
+
+    /// <summary>The key callers must send in <c>x-api-key</c> when the app listens beyond loopback.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>How many recent scoring ids are remembered to make a repeated call idempotent.</summary>
+    public int IdempotencyEntries { get; set; } = 200_000;
+
+    /// <summary>Throws when a setting is invalid, naming it.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(StorageConnectionString))
+        {
+            throw new InvalidOperationException("Verdict:StorageConnectionString is required (or VERDICT_STORAGE_CONNECTION_STRING / AzureWebJobsStorage).");
+        }
+        if (MaxEmailChars < 1 || MaxBatch < 1 || MaxRequestBytes < 1024 || IdempotencyEntries < 1)
+        {
+            throw new InvalidOperationException("Verdict:MaxEmailChars, MaxBatch and IdempotencyEntries must be positive, MaxRequestBytes at least 1024.");
+        }
+        if (DefaultModel is not null && !Scoring.ModelReference.TryParse(DefaultModel, out _))
+        {
+            throw new InvalidOperationException($"Verdict:DefaultModel '{DefaultModel}' is not name or name@version.");
+        }
+    }
+}

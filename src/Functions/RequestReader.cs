@@ -1,0 +1,136 @@
+using System.Text.Json;
+
+namespace Verdict.Functions;
+
+/// <summary>A request the app refuses: the field at fault (a JSON path such as <c>body</c> or <c>[2].handlingSeconds</c>) and why.</summary>
+internal sealed class RequestProblem(string field, string message, int status = StatusCodes.Status400BadRequest) : Exception(message)
+{
+    public string Field { get; } = field;
+
+    public int Status { get; } = status;
+
+    /// <summary>Problem details (RFC 9457) whose <c>errors</c> name the field.</summary>
+    public IResult ToResult() => Results.ValidationProblem(
+        new Dictionary<string, string[]> { [Field] = [Message] },
+        statusCode: Status,
+        title: Status == StatusCodes.Status413PayloadTooLarge ? "The request is too large." : "The request is invalid.");
+}
+
+/// <summary>Reads JSON request bodies within the size limit and pulls typed fields out of them, naming the field when one is wrong.</summary>
+internal static class RequestReader
+{
+    public static async Task<JsonElement> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            throw new RequestProblem("$", $"the request body has {request.ContentLength} bytes; the limit is {maxBytes}", StatusCodes.Status413PayloadTooLarge);
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new RequestProblem("$", $"the request body is over the limit of {maxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0)
+        {
+            throw new RequestProblem("$", "the request body is empty; send a JSON object");
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            return document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new RequestProblem("$", $"the request body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
+        }
+    }
+
+    /// <summary>The items of a body that is one object or an array of them (at most <paramref name="max"/>), with each item's path prefix.</summary>
+    public static List<(JsonElement Item, string Path)> ObjectOrArray(JsonElement root, int max)
+    {
+        if (root.ValueKind == JsonValueKind.Object)
+        {
+            return [(root, "")];
+        }
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            throw new RequestProblem("$", "send a JSON object or an array of them");
+        }
+        int count = root.GetArrayLength();
+        if (count == 0)
+        {
+            throw new RequestProblem("$", "the array is empty");
+        }
+        if (count > max)
+        {
+            throw new RequestProblem("$", $"the batch has {count} items; the limit is {max}", StatusCodes.Status413PayloadTooLarge);
+        }
+        var items = new List<(JsonElement, string)>(count);
+        int i = 0;
+        foreach (var item in root.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw new RequestProblem($"[{i}]", "each item must be a JSON object");
+            }
+            items.Add((item, $"[{i}]."));
+            i++;
+        }
+        return items;
+    }
+
+    public static JsonElement Object(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new RequestProblem("$", "send a JSON object");
+        }
+        return root;
+    }
+
+    /// <summary>An optional string field: absent or null gives null; empty or another type is refused.</summary>
+    public static string? String(JsonElement obj, string name, string path, int maxLength = 256)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new RequestProblem(path + name, $"{name} must be a string");
+        }
+        string text = value.GetString()!;
+        if (text.Length == 0)
+        {
+            throw new RequestProblem(path + name, $"{name} must not be empty");
+        }
+        if (text.Length > maxLength)
+        {
+            throw new RequestProblem(path + name, $"{name} has {text.Length} characters; the limit is {maxLength}");
+        }
+        return text;
+    }
+
+    public static string RequiredString(JsonElement obj, string name, string path, int maxLength = 256) =>
+        String(obj, name, path, maxLength) ?? throw new RequestProblem(path + name, $"{name} is required");
+
+    /// <summary>An optional number field.</summary>
+    public static double? Number(JsonElement obj, string name, string path)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double number) || !double.IsFinite(number))
+        {
+            throw new RequestProblem(path + name, $"{name} must be a finite number");
+        }
+        return number;
+    }
+}
