@@ -3,20 +3,19 @@
 //
 //   dotnet run -c Release --project bench/Experiments.Bench [-- EVENTS]
 //
-// Starts its own Azurite (tools/azurite, installed by scripts/install-tools.sh) with in-memory storage.
+// Starts its own Azurite (tools/azurite, installed by scripts/install-tools.sh) with in-memory storage, as the tests do.
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.FeatureManagement;
 using Microsoft.FeatureManagement.FeatureFilters;
 using Verdict.Experimentation.Events;
 using Verdict.Experimentation.Experiments;
+using Verdict.TestUtilities;
 
 int events = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300_000;
-using var azurite = Azurite.Start();
+using var azurite = new AzuriteFixture();
 var blobs = new BlobServiceClient(azurite.ConnectionString);
 Console.WriteLine($"Azurite {azurite.ConnectionString.Split("BlobEndpoint=")[1].Split(';')[0]}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
@@ -183,61 +182,4 @@ internal sealed class FixedProvider(FeatureDefinition feature) : IFeatureDefinit
         await Task.CompletedTask;
         yield return feature;
     }
-}
-
-/// <summary>Azurite from tools/azurite on free ports, in memory, stopped on dispose.</summary>
-internal sealed partial class Azurite : IDisposable
-{
-    private readonly Process _process;
-
-    private Azurite(Process process, string connectionString)
-    {
-        _process = process;
-        ConnectionString = connectionString;
-    }
-
-    public string ConnectionString { get; }
-
-    public static Azurite Start()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "tools", "azurite", "node_modules", ".bin", "azurite")))
-        {
-            dir = dir.Parent;
-        }
-        if (dir is null)
-        {
-            throw new InvalidOperationException("Azurite is not installed: run scripts/install-tools.sh.");
-        }
-        string workspace = Directory.CreateTempSubdirectory("verdict-bench-azurite").FullName;
-        var start = new ProcessStartInfo(Path.Combine(dir.FullName, "tools", "azurite", "node_modules", ".bin", "azurite"))
-        {
-            WorkingDirectory = workspace, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        foreach (string a in new[] { "--blobPort", "0", "--queuePort", "0", "--tablePort", "0", "--skipApiVersionCheck", "--disableTelemetry", "--inMemoryPersistence", "--silent" })
-        {
-            start.ArgumentList.Add(a);
-        }
-        var process = Process.Start(start)!;
-        int? port = null;
-        while (port is null)
-        {
-            string line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("Azurite exited: " + process.StandardError.ReadToEnd());
-            var match = BlobLine().Match(line);
-            port = match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
-        }
-        _ = process.StandardOutput.ReadToEndAsync();
-        return new Azurite(process, "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-            $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;");
-    }
-
-    public void Dispose()
-    {
-        _process.Kill(entireProcessTree: true);
-        _process.Dispose();
-    }
-
-    [GeneratedRegex(@"Azurite Blob service is successfully listening at http://[^:]+:(\d+)")]
-    private static partial Regex BlobLine();
 }

@@ -197,7 +197,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
     private EmailRequest ParseEmail(JsonElement item, string path)
     {
         string? subject = RequestReader.String(item, "subject", path, options.MaxEmailChars);
-        string body = RequestReader.String(item, "body", path, int.MaxValue) ?? throw new RequestProblem(path + "body", "body is required");
+        string body = RequestReader.RequiredString(item, "body", path, int.MaxValue);
         int length = body.Length + (subject?.Length ?? 0);
         if (length > options.MaxEmailChars)
         {

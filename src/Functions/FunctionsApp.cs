@@ -27,9 +27,10 @@ public static class FunctionsApp
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         string? handlerPort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
-        builder.WebHost.UseUrls(handlerPort is not null
+        string urls = handlerPort is not null
             ? $"http://127.0.0.1:{handlerPort}"
-            : builder.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:7071");
+            : builder.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:7071";
+        builder.WebHost.UseUrls(urls);
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         builder.Services.AddSingleton(sp =>
@@ -59,7 +60,7 @@ public static class FunctionsApp
 
         var app = builder.Build();
         var settings = app.Services.GetRequiredService<FunctionsOptions>();
-        RequireKeyBeyondLoopback(app, settings);
+        RequireKeyBeyondLoopback(urls, settings);
         app.UseExceptionHandler();
         app.Use(async (context, next) =>
         {
@@ -72,7 +73,6 @@ public static class FunctionsApp
             await next(context).ConfigureAwait(false);
         });
         MapRoutes(app);
-        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<EventLogWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
 
@@ -82,7 +82,7 @@ public static class FunctionsApp
 
         app.MapPost("/api/score", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var body = RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
+            var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
             return Results.Ok((await service.ScoreAsync([(body, "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0]);
         }));
 
@@ -105,13 +105,13 @@ public static class FunctionsApp
 
         app.MapPost("/api/templates/assign", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var body = RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
+            var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
             return Results.Ok(await service.AssignTemplateAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
         }));
 
         app.MapPost("/api/replies", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var body = RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
+            var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
             return Results.Ok(await service.RecordReplyAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
         }));
 
@@ -147,6 +147,9 @@ public static class FunctionsApp
         }));
     }
 
+    private static async Task<System.Text.Json.JsonElement> ReadObjectAsync(HttpRequest request, FunctionsOptions options, CancellationToken ct) =>
+        RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
+
     private static async Task<IResult> Handle(Func<Task<IResult>> action)
     {
         try
@@ -163,13 +166,12 @@ public static class FunctionsApp
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 
     /// <summary>Refuses to start on a non-loopback address without an API key.</summary>
-    private static void RequireKeyBeyondLoopback(WebApplication app, FunctionsOptions options)
+    private static void RequireKeyBeyondLoopback(string urls, FunctionsOptions options)
     {
         if (options.ApiKey is not null)
         {
             return;
         }
-        string urls = app.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "";
         foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             string host = url.Split("://").Last().Split(':')[0].Trim('[', ']');

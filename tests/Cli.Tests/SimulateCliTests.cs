@@ -53,7 +53,10 @@ public sealed class SimulateCliTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     private (int Exit, string Out, string Err) Simulate(string id, string container, params string[] extra) =>
-        Verdict(["simulate", "--experiment", id, "--log-container", container, .. extra.Contains("--start") ? extra : ["--start", "2026-11-22T08:00:00Z", .. extra]]);
+        SimulateFrom("2026-11-22T08:00:00Z", id, container, extra);
+
+    private (int Exit, string Out, string Err) SimulateFrom(string start, string id, string container, params string[] extra) =>
+        Verdict(["simulate", "--experiment", id, "--log-container", container, "--start", start, .. extra]);
 
     private static JsonElement Comparison(JsonElement result, string metric, string test) =>
         result.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("metric").GetString() == metric)
@@ -71,7 +74,7 @@ public sealed class SimulateCliTests(AzuriteFixture azurite) : IClassFixture<Azu
 
         var ab = Verdict("experiments", "start-ab", "sim-ab", "--events", "log://sim-ab-log");
         Assert.True(ab.Exit == 0, ab.Err);
-        var run = Simulate("sim-ab", "sim-ab-log", "--units", "40000", "--seed", "ab", "--start", "2026-11-22T12:00:00Z",
+        var run = SimulateFrom("2026-11-22T12:00:00Z", "sim-ab", "sim-ab-log", "--units", "40000", "--seed", "ab",
             "--accuracy-by", "challenger=0.83", "--handling-effect", "challenger=-0.066");
         Assert.True(run.Exit == 0, run.Err);
         var result = Analyze("sim-ab", "sim-ab-log", "--planned-units", "5258", "--phase", "ab");

@@ -34,7 +34,7 @@ public sealed partial class AzuriteFixture : IDisposable
         foreach (var argument in new[]
         {
             "--blobPort", "0", "--queuePort", "0", "--tablePort", "0", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--skipApiVersionCheck", "--disableTelemetry", "--inMemoryPersistence",
+            "--skipApiVersionCheck", "--disableTelemetry", "--inMemoryPersistence", "--silent",
         })
         {
             start.ArgumentList.Add(argument);

@@ -83,9 +83,9 @@ internal static class AnalyzeCommand
         {
             return null;
         }
-        if (weights.FirstOrDefault(w => w.Value < 0) is { Key: not null } negative)
+        foreach (var (arm, weight) in weights.Where(w => w.Value < 0))
         {
-            throw new CliException($"--weights: '{negative.Key}={negative.Value.ToString(CultureInfo.InvariantCulture)}' is not ARM=WEIGHT with a weight ≥ 0.");
+            throw new CliException($"--weights: '{arm}={weight.ToString(CultureInfo.InvariantCulture)}' is not ARM=WEIGHT with a weight ≥ 0.");
         }
         return weights.Values.Sum() > 0 ? weights : throw new CliException("--weights: the weights sum to zero.");
     }

@@ -79,13 +79,16 @@ internal static class ExperimentsCommand
                 throw new CliException("--units must be between 1 and 10,000,000.");
             }
             var units = named.Length > 0 ? named : Enumerable.Range(0, count).Select(i => $"contact-{i:D7}");
-            var output = new System.Text.StringBuilder();
-            foreach (string unit in units)
+            // Streamed: ten million lines need not be held in memory.
+            var output = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { NewLine = "\n" };
+            await using (output.ConfigureAwait(false))
             {
-                var a = await assigner.AssignAsync(id, unit, ct).ConfigureAwait(false) ?? throw new CliException($"there is no experiment '{id}'");
-                output.Append(unit).Append('\t').Append(a.Arm).Append('\t').Append(a.Serves).Append('\t').Append(ReasonName(a.Reason)).Append('\n');
+                foreach (string unit in units)
+                {
+                    var a = await assigner.AssignAsync(id, unit, ct).ConfigureAwait(false) ?? throw new CliException($"there is no experiment '{id}'");
+                    await output.WriteLineAsync($"{unit}\t{a.Arm}\t{a.Serves}\t{ReasonName(a.Reason)}").ConfigureAwait(false);
+                }
             }
-            await Console.Out.WriteAsync(output.ToString()).ConfigureAwait(false);
             return 0;
         });
         command.Subcommands.Add(assign);

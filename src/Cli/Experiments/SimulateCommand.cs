@@ -85,7 +85,7 @@ internal static partial class SimulateCommand
             TrafficSimulator simulator;
             try
             {
-                // Every definition change reaches the simulation at once.
+                // The definition was just read and a simulation is short: its ETag need not be checked every 30 s.
                 simulator = new TrafficSimulator(new ArmAssigner(store, new ExperimentAssignerOptions { Refresh = TimeSpan.FromMinutes(5) }), definition, options);
             }
             catch (ArgumentException ex)
@@ -145,74 +145,63 @@ internal static partial class SimulateCommand
         }
 
         var tally = new SimulationTally();
-        var tallyLock = new Lock();
-        var ackLock = new SemaphoreSlim(1, 1);
-        StreamWriter? ackLog = ackedFile is null ? null : new StreamWriter(ackedFile.FullName, append: true) { AutoFlush = true };
+        var gate = new Lock();
+        using StreamWriter? ackLog = ackedFile is null ? null : new StreamWriter(ackedFile.FullName, append: true) { AutoFlush = true };
         long acknowledged = 0;
-        try
+        var consumers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
-            var consumers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            while (true)
             {
-                while (true)
+                var received = (await queue.ReceiveMessagesAsync(32, visibility, ct).ConfigureAwait(false)).Value;
+                if (received.Length == 0)
                 {
-                    var received = (await queue.ReceiveMessagesAsync(32, visibility, ct).ConfigureAwait(false)).Value;
-                    if (received.Length == 0)
+                    if ((await queue.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount == 0)
                     {
-                        var properties = await queue.GetPropertiesAsync(ct).ConfigureAwait(false);
-                        if (properties.Value.ApproximateMessagesCount == 0)
-                        {
-                            return;
-                        }
-                        await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
-                        continue;
+                        return;
                     }
-                    var traffic = new List<SimulatedTraffic>(received.Length);
-                    var accepted = new List<QueueMessage>(received.Length);
-                    foreach (var message in received)
-                    {
-                        if (ParseEmail(message) is not { } email)
-                        {
-                            await PoisonAsync(queue, poison, message, "not a simulated email: expected JSON with id, unit, ts, body and trueIntent", ct).ConfigureAwait(false);
-                            continue;
-                        }
-                        traffic.Add(await simulator.SimulateAsync(email, ct).ConfigureAwait(false));
-                        accepted.Add(message);
-                    }
-                    await writer.AppendAsync([.. traffic.SelectMany(t => t.Events)], ct).ConfigureAwait(false);
-                    // Durable: now, and only now, acknowledge.
-                    var deleted = await Task.WhenAll(accepted.Select(m => AcknowledgeAsync(queue, m, ct))).ConfigureAwait(false);
-                    traffic = [.. traffic.Where((_, i) => deleted[i])];
-                    lock (tallyLock)
-                    {
-                        traffic.ForEach(tally.Add);
-                    }
-                    await ackLock.WaitAsync(ct).ConfigureAwait(false);
-                    try
-                    {
-                        foreach (var t in traffic)
-                        {
-                            ackLog?.WriteLine(t.Email.Id);
-                        }
-                        acknowledged += traffic.Count;
-                        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"acknowledged {acknowledged}")).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        ackLock.Release();
-                    }
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+                    continue;
                 }
-            }, ct)).ToArray();
-            await Task.WhenAll(consumers).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (ackLog is not null)
-            {
-                await ackLog.DisposeAsync().ConfigureAwait(false);
+                var done = await ProcessAsync(simulator, writer, queue, poison, received, ct).ConfigureAwait(false);
+                lock (gate)
+                {
+                    foreach (var t in done)
+                    {
+                        tally.Add(t);
+                        ackLog?.WriteLine(t.Email.Id);
+                    }
+                    acknowledged += done.Count;
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acknowledged {acknowledged}"));
+                }
             }
-            ackLock.Dispose();
-        }
+        }, ct)).ToArray();
+        await Task.WhenAll(consumers).ConfigureAwait(false);
         return tally.Summary();
+    }
+
+    /// <summary>
+    /// Simulates a batch of received messages, appends their events durably, and only then deletes them.
+    /// Returns the traffic of the messages it deleted; a message that cannot be parsed goes to the poison queue.
+    /// </summary>
+    private static async Task<List<SimulatedTraffic>> ProcessAsync(TrafficSimulator simulator, EventLogWriter writer, QueueClient queue, QueueClient poison,
+        QueueMessage[] received, CancellationToken ct)
+    {
+        var traffic = new List<SimulatedTraffic>(received.Length);
+        var accepted = new List<QueueMessage>(received.Length);
+        foreach (var message in received)
+        {
+            if (ParseEmail(message) is not { } email)
+            {
+                await PoisonAsync(queue, poison, message, "not a simulated email: expected JSON with id, unit, ts, body and trueIntent", ct).ConfigureAwait(false);
+                continue;
+            }
+            traffic.Add(await simulator.SimulateAsync(email, ct).ConfigureAwait(false));
+            accepted.Add(message);
+        }
+        await writer.AppendAsync([.. traffic.SelectMany(t => t.Events)], ct).ConfigureAwait(false);
+        // Durable: now, and only now, acknowledge.
+        var deleted = await Task.WhenAll(accepted.Select(m => AcknowledgeAsync(queue, m, ct))).ConfigureAwait(false);
+        return [.. traffic.Where((_, i) => deleted[i])];
     }
 
     /// <summary>

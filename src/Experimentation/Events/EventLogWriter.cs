@@ -45,6 +45,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     private volatile TaskCompletionSource _wake = NewSignal();
     private readonly int _groupThreshold;
     private bool _backlog;
+    private volatile bool _closing;
     private bool _containerReady;
     private long _written, _lost, _blocks, _blobsCreated, _flushes;
     private TimeSpan _maxWait;
@@ -137,6 +138,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     /// <summary>Writes everything buffered, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
+        _closing = true;
         _buffer.Writer.TryComplete();
         _wake.TrySetResult();
         await _loop.ConfigureAwait(false);
@@ -148,6 +150,21 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     /// <summary>The blob-name prefix of a partition's hour: <c>{partition}/{yyyy-MM-dd}/{HH}/</c>.</summary>
     internal static string HourPrefix(string partition, DateTime utcHour) =>
         string.Create(CultureInfo.InvariantCulture, $"{partition}/{utcHour:yyyy-MM-dd}/{utcHour:HH}/");
+
+    /// <summary>The hour of a blob named by <see cref="HourPrefix"/> under <paramref name="partition"/>; null for any other name.</summary>
+    internal static DateTime? HourOf(string blobName, string partition)
+    {
+        if (!blobName.StartsWith(partition + "/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var rest = blobName.AsSpan(partition.Length + 1);
+        return rest.Length > 14 && rest[10] == '/' && rest[13] == '/'
+            && DateTime.TryParseExact(rest[..13], "yyyy-MM-dd'/'HH", CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var hour)
+            ? hour
+            : null;
+    }
 
     private Pending[] Serialize(IReadOnlyList<LogEvent> events)
     {
@@ -226,13 +243,13 @@ public sealed partial class EventLogWriter : IAsyncDisposable
         }
         var waited = _time.GetElapsedTime(oldest.EnqueuedAt);
         var remaining = _options.FlushInterval - waited;
-        if (remaining <= TimeSpan.Zero || _backlog || _wake.Task.IsCompleted)
+        if (remaining <= TimeSpan.Zero || _backlog || _closing || _wake.Task.IsCompleted)
         {
             return;
         }
         using var cancel = new CancellationTokenSource();
         var delay = Task.Delay(remaining, _time, cancel.Token);
-        await Task.WhenAny(delay, _wake.Task, reader.Completion).ConfigureAwait(false);
+        await Task.WhenAny(delay, _wake.Task).ConfigureAwait(false);
         await cancel.CancelAsync().ConfigureAwait(false);
     }
 

@@ -96,16 +96,16 @@ internal static class EventSources
     /// The blobs of an experiment's log whose hour overlaps [<paramref name="since"/>, <paramref name="until"/>]:
     /// its own partition and the unattributed one (outcomes and replies that did not name it), in name order.
     /// </summary>
-    public static async Task<List<string>> LogBlobsAsync(BlobContainerClient client, string path, string experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    private static async Task<List<string>> LogBlobsAsync(BlobContainerClient client, string path, string experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         try
         {
-            foreach (string partition in new[] { EventLogWriter.PartitionOf(experiment), EventLogWriter.UnattributedPartition })
+            foreach (string partition in new[] { experiment, EventLogWriter.UnattributedPartition })
             {
                 await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = partition + "/" }, cancellationToken).ConfigureAwait(false))
                 {
-                    if (HourOf(item.Name, partition) is not { } hour
+                    if (EventLogWriter.HourOf(item.Name, partition) is not { } hour
                         || (since is { } from && hour.AddHours(1) <= from.UtcDateTime)
                         || (until is { } to && hour > to.UtcDateTime))
                     {
@@ -124,17 +124,6 @@ internal static class EventSources
             throw new EventLogException($"{path}: the log holds no blobs of experiment '{experiment}' in that time range");
         }
         return names;
-    }
-
-    /// <summary>The hour of a log blob named <c>{partition}/{yyyy-MM-dd}/{HH}/…</c>; null for any other name.</summary>
-    private static DateTime? HourOf(string name, string partition)
-    {
-        var rest = name.AsSpan(partition.Length + 1);
-        return rest.Length > 14 && rest[10] == '/' && rest[13] == '/'
-            && DateTime.TryParseExact(rest[..13], "yyyy-MM-dd'/'HH", System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var hour)
-            ? hour
-            : null;
     }
 
     private static BlobContainerClient ContainerClient(string path, string? connectionString, string container)
