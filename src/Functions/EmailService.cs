@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
@@ -27,7 +28,13 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
 {
     private static readonly MemoryCacheEntryOptions Remember = new() { Size = 1, SlidingExpiration = TimeSpan.FromHours(6) };
 
-    /// <summary>Scores the emails of one call; a bad field anywhere refuses the whole call before anything is scored or logged.</summary>
+    private readonly ConcurrentDictionary<string, Task<ScoreResponse>> inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Scores the emails of one call; a bad field anywhere refuses the whole call before anything is scored or
+    /// logged. An id already answered returns that answer; an id being scored by another call right now waits
+    /// for it, so concurrent deliveries of one email log one exposure.
+    /// </summary>
     public async Task<IReadOnlyList<ScoreResponse>> ScoreAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
     {
         var requests = items.Select(i => ParseEmail(i.Item, i.Path)).ToList();
@@ -38,27 +45,77 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         }
         var responses = new ScoreResponse[requests.Count];
         var events = new List<LogEvent>();
-        for (int i = 0; i < requests.Count; i++)
+        var claimed = new List<(string Id, TaskCompletionSource<ScoreResponse> Answer)>();
+        var elsewhere = new List<(int Index, Task<ScoreResponse> Answer)>();
+        try
         {
-            var r = requests[i];
-            if (r.Id is not null && recent.TryGetValue("score:" + r.Id, out ScoreResponse? earlier))
+            for (int i = 0; i < requests.Count; i++)
             {
-                responses[i] = earlier!;
-                continue;
+                var r = requests[i];
+                if (r.Id is { } id)
+                {
+                    if (Answered(id) is { } earlier)
+                    {
+                        responses[i] = earlier;
+                        continue;
+                    }
+                    var answer = new TaskCompletionSource<ScoreResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    var owner = inFlight.GetOrAdd(id, answer.Task);
+                    if (owner != answer.Task)
+                    {
+                        elsewhere.Add((i, owner));
+                        continue;
+                    }
+                    claimed.Add((id, answer));
+                    if (Answered(id) is { } justAnswered)
+                    {
+                        responses[i] = justAnswered;
+                        continue;
+                    }
+                }
+                (responses[i], var scored) = await ScoreOneAsync(r, ct).ConfigureAwait(false);
+                if (scored is not null)
+                {
+                    events.Add(scored);
+                }
             }
-            (responses[i], var scored) = await ScoreOneAsync(r, ct).ConfigureAwait(false);
-            if (scored is not null)
+            await LogAsync(events, durable, ct).ConfigureAwait(false);
+            foreach (var response in responses)
             {
-                events.Add(scored);
+                if (response is not null)
+                {
+                    recent.Set("score:" + response.ScoringId, response, Remember);
+                }
+            }
+            foreach (var (id, answer) in claimed)
+            {
+                answer.SetResult(responses.First(r => r?.ScoringId == id));
             }
         }
-        await LogAsync(events, durable, ct).ConfigureAwait(false);
-        for (int i = 0; i < requests.Count; i++)
+        catch (Exception ex)
         {
-            recent.Set("score:" + responses[i].ScoringId, responses[i], Remember);
+            foreach (var (_, answer) in claimed)
+            {
+                answer.TrySetException(ex);
+                _ = answer.Task.Exception;
+            }
+            throw;
+        }
+        finally
+        {
+            foreach (var (id, _) in claimed)
+            {
+                inFlight.TryRemove(id, out _);
+            }
+        }
+        foreach (var (index, answer) in elsewhere)
+        {
+            responses[index] = await answer.WaitAsync(ct).ConfigureAwait(false);
         }
         return responses;
     }
+
+    private ScoreResponse? Answered(string id) => recent.TryGetValue("score:" + id, out ScoreResponse? earlier) ? earlier : null;
 
     /// <summary>Validates and logs outcomes; each is attributed to its experiment when the caller names it or this instance scored it.</summary>
     public async Task<int> RecordOutcomesAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
@@ -129,6 +186,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
     private async Task<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(EmailRequest r, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
+        using var activity = Telemetry.Source.StartActivity("score");
         string id = r.Id ?? Guid.NewGuid().ToString("N");
         ArmAssignment? assignment = null;
         ModelReference model;
@@ -148,6 +206,11 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         }
         var score = await ScoreTextAsync(model, r.Text, r.Path + (r.Experiment is null ? "model" : "experiment"), ct).ConfigureAwait(false);
         double latency = Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds, 3);
+        Telemetry.ScoreDuration.Record(latency,
+            new KeyValuePair<string, object?>("experiment", r.Experiment), new("arm", assignment?.Arm), new("model", score.Model));
+        activity?.SetTag("verdict.experiment", r.Experiment);
+        activity?.SetTag("verdict.arm", assignment?.Arm);
+        activity?.SetTag("verdict.model", score.Model);
         var probabilities = new Dictionary<string, double>(score.Labels.Count, StringComparer.Ordinal);
         for (int k = 0; k < score.Labels.Count; k++)
         {

@@ -56,6 +56,14 @@ public static class FunctionsApp
         });
         builder.Services.AddSingleton<IMemoryCache>(sp => new MemoryCache(new MemoryCacheOptions { SizeLimit = sp.GetRequiredService<FunctionsOptions>().IdempotencyEntries }));
         builder.Services.AddSingleton<EmailService>();
+        builder.Services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));
+        builder.Services.AddSingleton<QueueClients>();
+        builder.Services.AddSingleton<QueueFunctions>();
+        if (handlerPort is null)
+        {
+            builder.Services.AddHostedService<LocalQueueListener>();
+        }
+        Telemetry.AddExport(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -73,6 +81,7 @@ public static class FunctionsApp
             await next(context).ConfigureAwait(false);
         });
         MapRoutes(app);
+        HostInvocation.Map(app);
         return app;
     }
 

@@ -33,6 +33,15 @@ public sealed class FunctionsOptions
     /// <summary>How many recent scoring ids are remembered to make a repeated call idempotent.</summary>
     public int IdempotencyEntries { get; set; } = 200_000;
 
+    /// <summary>
+    /// Whether the app polls its queues itself (local mode). By default it does unless it runs under the
+    /// Functions host (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set), whose queue triggers call it instead.
+    /// </summary>
+    public bool? LocalQueues { get; set; }
+
+    /// <summary>The <c>host.json</c> whose queue settings the local listeners follow; by default the one beside the app.</summary>
+    public string? HostJson { get; set; }
+
     /// <summary>Throws when a setting is invalid, naming it.</summary>
     public void Validate()
     {

@@ -52,9 +52,11 @@ public sealed class FunctionsFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public WebApplicationFactory<Program> App(string eventContainer, string? apiKey = null) =>
+    /// <summary>The app on this Azurite, logging to <paramref name="eventContainer"/>; its queue listeners stay off unless a setting turns them on.</summary>
+    public WebApplicationFactory<Program> App(string eventContainer, string? apiKey = null, IReadOnlyDictionary<string, string>? settings = null) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
+            b.UseSetting("Verdict:LocalQueues", "false");
             b.UseSetting("Verdict:StorageConnectionString", Azurite.ConnectionString);
             b.UseSetting("Verdict:DefaultModel", "replies@1");
             b.UseSetting("Verdict:EventContainer", eventContainer);
@@ -63,6 +65,10 @@ public sealed class FunctionsFixture : IAsyncLifetime
             if (apiKey is not null)
             {
                 b.UseSetting("Verdict:ApiKey", apiKey);
+            }
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                b.UseSetting(key, value);
             }
         });
 

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+
+namespace Verdict.Functions;
+
+/// <summary>
+/// Local mode's stand-in for the Functions host's queue triggers: polls <c>score-requests</c>,
+/// <c>outcomes</c> and <c>replies</c> with the <c>host.json</c> settings (batch size, new-batch threshold,
+/// polling back-off up to <c>maxPollingInterval</c>, <c>visibilityTimeout</c> between retries,
+/// <c>maxDequeueCount</c> before poison) and hands each message to <see cref="QueueFunctions"/>.
+/// Score results go to <c>score-results</c> before the request is deleted. On shutdown it stops fetching
+/// and lets the messages in hand finish.
+/// </summary>
+internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients queues, QueueSettings settings, FunctionsOptions options, ILogger<LocalQueueListener> log) : BackgroundService
+{
+    /// <summary>How long a fetched message stays hidden from other consumers while it is handled.</summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+
+    private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(50);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => options.LocalQueues == false
+        ? Task.CompletedTask
+        : Task.WhenAll(QueueFunctions.QueueOfFunction.Values.Select(q => Task.Run(() => ListenAsync(q, stoppingToken), CancellationToken.None)));
+
+    private async Task ListenAsync(string name, CancellationToken stop)
+    {
+        QueueClient queue;
+        while (true)
+        {
+            try
+            {
+                queue = await queues.GetAsync(name, stop).ConfigureAwait(false);
+                break;
+            }
+            catch (RequestFailedException ex)
+            {
+                log.LogWarning("queue {Queue} is not reachable yet: {Error}", name, ex.Message);
+                if (!await PauseAsync(settings.MaxPollingInterval, stop).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        int inFlight = 0;
+        using var finished = new SemaphoreSlim(0);
+        var delay = FirstPollDelay;
+        while (!stop.IsCancellationRequested)
+        {
+            if (Volatile.Read(ref inFlight) > settings.NewBatchThreshold)
+            {
+                try
+                {
+                    await finished.WaitAsync(stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                continue;
+            }
+            QueueMessage[] batch;
+            try
+            {
+                batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, Lease, stop).ConfigureAwait(false)).Value;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (RequestFailedException ex)
+            {
+                log.LogWarning("receiving from {Queue} failed: {Error}", name, ex.Message);
+                batch = [];
+            }
+            if (batch.Length == 0)
+            {
+                if (!await PauseAsync(delay, stop).ConfigureAwait(false))
+                {
+                    break;
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
+                continue;
+            }
+            delay = FirstPollDelay;
+            foreach (var message in batch)
+            {
+                Interlocked.Increment(ref inFlight);
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await HandleAsync(queue, message).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref inFlight);
+                        finished.Release();
+                    }
+                }, CancellationToken.None);
+            }
+        }
+        while (Volatile.Read(ref inFlight) > 0)
+        {
+            await finished.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Handles one message to the end, whatever the app's shutdown does, so nothing is left half-done.</summary>
+    private async Task HandleAsync(QueueClient queue, QueueMessage message)
+    {
+        try
+        {
+            var result = await functions.HandleAsync(queue.Name, message.MessageText, message.DequeueCount, message.InsertedOn, CancellationToken.None).ConfigureAwait(false);
+            if (result.Outcome == QueueOutcome.Retry)
+            {
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: settings.VisibilityTimeout).ConfigureAwait(false);
+                return;
+            }
+            if (result.Output is { } output)
+            {
+                var results = await queues.GetAsync(QueueFunctions.ResultQueue, CancellationToken.None).ConfigureAwait(false);
+                await results.SendMessageAsync(JsonSerializer.Serialize(output, HostInvocation.Json)).ConfigureAwait(false);
+            }
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            // The message reappears after its lease and is handled again; scoring is idempotent by id.
+            log.LogWarning("{Queue} message {Id}: storage failed ({Error}); it will be delivered again", queue.Name, message.MessageId, ex.Message);
+        }
+    }
+
+    private static async Task<bool> PauseAsync(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

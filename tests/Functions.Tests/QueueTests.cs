@@ -1,0 +1,221 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Verdict.TestUtilities;
+
+namespace Verdict.Functions.Tests;
+
+/// <summary>The queue functions, through the host's invocation endpoints and through the local listeners, against Azurite.</summary>
+public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<FunctionsFixture>, IDisposable
+{
+    private readonly TempDirectory temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    /// <summary>The shipped host.json with quick retries: no wait between deliveries, poison after three.</summary>
+    private string QuickHostJson()
+    {
+        string path = temp.Combine("host.json");
+        File.WriteAllText(path, """
+            {"version":"2.0","extensions":{"queues":{"batchSize":8,"newBatchThreshold":4,"maxPollingInterval":"00:00:00.200",
+             "visibilityTimeout":"00:00:00","maxDequeueCount":3,"messageEncoding":"base64"}}}
+            """);
+        return path;
+    }
+
+    private WebApplicationFactory<Program> Listening(string eventContainer) => fixture.App(eventContainer, settings: new Dictionary<string, string>
+    {
+        ["Verdict:LocalQueues"] = "true",
+        ["Verdict:HostJson"] = QuickHostJson(),
+    });
+
+    private QueueClient Queue(string name) =>
+        new(fixture.Azurite.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    private static async Task<JsonElement> InvokeAsync(HttpClient client, string function, string message, int dequeueCount, HttpStatusCode expected)
+    {
+        var envelope = JsonSerializer.Serialize(new
+        {
+            Data = new { message },
+            Metadata = new { DequeueCount = dequeueCount, Id = Guid.NewGuid().ToString(), InsertionTime = DateTimeOffset.UtcNow.AddSeconds(-2).ToString("O") },
+        });
+        var response = await client.PostAsync("/" + function, new StringContent(envelope, Encoding.UTF8, "application/json"));
+        Assert.Equal(expected, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    /// <summary>Polls until <paramref name="probe"/> holds or the deadline passes; returns whether it held.</summary>
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> probe, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await probe())
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return await probe();
+    }
+
+    private async Task<List<JsonElement>> DrainAsync(string queue)
+    {
+        var client = Queue(queue);
+        var items = new List<JsonElement>();
+        if (!await client.ExistsAsync())
+        {
+            return items;
+        }
+        foreach (var m in (await client.ReceiveMessagesAsync(32)).Value)
+        {
+            items.Add(JsonDocument.Parse(m.MessageText).RootElement.Clone());
+            await client.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+        }
+        return items;
+    }
+
+    [Fact]
+    public async Task HostInvocation_ScoreRequest_AnswersWithTheResultAsAnObjectOutput_AndLogsTheExposure()
+    {
+        using var app = fixture.App("log-invoke");
+        using var client = app.CreateClient();
+
+        var answer = await InvokeAsync(client, "queue-score-requests",
+            """{"id":"inv-1","experiment":"exp-model","unit":"c-1","body":"Let's talk on Monday"}""", 1, HttpStatusCode.OK);
+
+        var result = answer.GetProperty("Outputs").GetProperty("result");
+        Assert.Equal(JsonValueKind.Object, result.ValueKind);
+        Assert.Equal("inv-1", result.GetProperty("scoringId").GetString());
+        Assert.Contains(result.GetProperty("arm").GetString(), new[] { "champion", "challenger" });
+        Assert.All(answer.GetProperty("Outputs").EnumerateObject(), o => Assert.NotEqual(JsonValueKind.String, o.Value.ValueKind));
+        Assert.Equal(JsonValueKind.Null, answer.GetProperty("ReturnValue").ValueKind);
+        Assert.Empty(answer.GetProperty("Logs").EnumerateArray());
+        var scored = Assert.Single(await fixture.LogAsync("log-invoke"));
+        Assert.Equal("inv-1", scored.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task HostInvocation_AFailureIsA500UntilTheLastDelivery_ThenThePoisonEntryCarriesTheReason()
+    {
+        using var app = fixture.App("log-invoke-fail");
+        using var client = app.CreateClient();
+        const string Message = """{"id":"inv-ghost","model":"ghost@1","body":"hello"}""";
+        int maxDequeueCount = QueueSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json")).MaxDequeueCount;
+
+        var early = await InvokeAsync(client, "queue-score-requests", Message, maxDequeueCount - 1, HttpStatusCode.InternalServerError);
+        var last = await InvokeAsync(client, "queue-score-requests", Message, maxDequeueCount, HttpStatusCode.OK);
+
+        Assert.Contains("ghost@1", early.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty(last.GetProperty("Outputs").EnumerateObject());
+        var poisoned = Assert.Single(await DrainAsync("score-requests-poison"));
+        Assert.Contains("model 'ghost@1' is not published", poisoned.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(maxDequeueCount, poisoned.GetProperty("dequeueCount").GetInt32());
+        Assert.Equal(Message, poisoned.GetProperty("message").GetString());
+        Assert.Empty(await fixture.LogAsync("log-invoke-fail"));
+    }
+
+    [Fact]
+    public async Task HostInvocation_AMalformedOutcome_IsPoisonedAtOnceNamingTheField()
+    {
+        using var app = fixture.App("log-invoke-bad");
+        using var client = app.CreateClient();
+
+        var answer = await InvokeAsync(client, "queue-outcomes", """{"scoringId":"x","handlingSeconds":-4}""", 1, HttpStatusCode.OK);
+
+        Assert.StartsWith("Poisoned: handlingSeconds", answer.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
+        var poisoned = Assert.Single(await DrainAsync("outcomes-poison"));
+        Assert.Equal(1, poisoned.GetProperty("dequeueCount").GetInt32());
+        Assert.Empty(await fixture.LogAsync("log-invoke-bad"));
+    }
+
+    [Fact]
+    public async Task LocalListener_ScoresRequestsToTheResultQueue_AndARequestDeliveredTwiceLogsOneExposure()
+    {
+        using var app = Listening("log-listen");
+        _ = app.Services;
+        var requests = Queue("score-requests");
+        await requests.CreateIfNotExistsAsync();
+        const string Email = """{"id":"listen-1","experiment":"exp-model","unit":"c-9","body":"Please send the pricing sheet"}""";
+        await requests.SendMessageAsync(Email);
+        await requests.SendMessageAsync(Email);
+        await requests.SendMessageAsync("""{"id":"listen-2","body":"No budget this year"}""");
+
+        var results = new List<JsonElement>();
+        Assert.True(await EventuallyAsync(async () =>
+        {
+            results.AddRange(await DrainAsync("score-results"));
+            return results.Count >= 3;
+        }), $"score-results got {results.Count} of 3");
+        await Queue("outcomes").CreateIfNotExistsAsync();
+        await Queue("outcomes").SendMessageAsync("""{"scoringId":"listen-1","trueIntent":"positive","handlingSeconds":30}""");
+        Assert.True(await EventuallyAsync(async () => (await fixture.LogAsync("log-listen")).Any(e => e.GetProperty("type").GetString() == "outcome")));
+
+        var first = results.Where(r => r.GetProperty("scoringId").GetString() == "listen-1").ToList();
+        Assert.Equal(2, first.Count);
+        Assert.Equal(first[0].GetProperty("arm").GetString(), first[1].GetProperty("arm").GetString());
+        Assert.Equal("replies@1", Assert.Single(results, r => r.GetProperty("scoringId").GetString() == "listen-2").GetProperty("model").GetString());
+        var log = await fixture.LogAsync("log-listen");
+        Assert.Equal("listen-1", Assert.Single(log, e => e.GetProperty("type").GetString() == "scored").GetProperty("id").GetString());
+        var outcome = Assert.Single(log, e => e.GetProperty("type").GetString() == "outcome");
+        Assert.Equal("exp-model", outcome.GetProperty("experiment").GetString());
+        Assert.True(await EventuallyAsync(async () => (await requests.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0));
+    }
+
+    [Fact]
+    public async Task LocalListener_AMessageThatAlwaysFails_EndsInThePoisonQueueAfterMaxDequeueCountWithItsReason()
+    {
+        using var meter = new MeterListener();
+        long poisonedMetric = 0;
+        meter.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Telemetry.Name && instrument.Name == "verdict.queue.poisoned")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "queue" && (string?)tag.Value == "replies")
+                {
+                    Interlocked.Add(ref poisonedMetric, value);
+                }
+            }
+        });
+        meter.Start();
+        using var app = fixture.App("log-listen-fail", settings: new Dictionary<string, string>
+        {
+            ["Verdict:LocalQueues"] = "true",
+            ["Verdict:HostJson"] = QuickHostJson(),
+            ["Verdict:DefaultModel"] = "missing@1",
+        });
+        _ = app.Services;
+        var replies = Queue("replies");
+        await replies.CreateIfNotExistsAsync();
+        await replies.SendMessageAsync("""{"messageId":"m-always-fails","body":"thanks, not now"}""");
+        await replies.SendMessageAsync("not json at all");
+
+        var poisoned = new List<JsonElement>();
+        Assert.True(await EventuallyAsync(async () =>
+        {
+            poisoned.AddRange(await DrainAsync("replies-poison"));
+            return poisoned.Count >= 2;
+        }), $"replies-poison got {poisoned.Count} of 2");
+
+        var failing = Assert.Single(poisoned, p => p.GetProperty("message").GetString()!.Contains("m-always-fails", StringComparison.Ordinal));
+        Assert.Equal(3, failing.GetProperty("dequeueCount").GetInt32());
+        Assert.Contains("failed 3 deliveries", failing.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("missing@1", failing.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var malformed = Assert.Single(poisoned, p => p.GetProperty("message").GetString() == "not json at all");
+        Assert.Equal(1, malformed.GetProperty("dequeueCount").GetInt32());
+        Assert.Contains("not valid JSON", malformed.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.True(await EventuallyAsync(async () => (await replies.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0));
+        Assert.Empty(await fixture.LogAsync("log-listen-fail"));
+        Assert.True(Interlocked.Read(ref poisonedMetric) >= 2);
+    }
+}
