@@ -86,7 +86,8 @@ JSON
 "$verdict" experiments start-aa "$experiment" >/dev/null
 echo "experiment $experiment: A/A phase, champion demo-champion@$version, challenger demo-challenger@$version"
 
-Verdict__DefaultModel="demo-champion@$version" "$work/app/Verdict.Functions" --urls "http://127.0.0.1:$http_port" \
+# From its own folder, as the Functions host starts it, so that it reads its appsettings.json.
+(cd "$work/app" && Verdict__DefaultModel="demo-champion@$version" exec ./Verdict.Functions --urls "http://127.0.0.1:$http_port") \
   >"$work/app.log" 2>&1 &
 pids+=($!)
 wait_for_port "$http_port" "${pids[-1]}" "the Functions app (log: $work/app.log)"

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Caching.Memory;
 using Verdict.Experimentation.Events;
 using Verdict.Experimentation.Experiments;
 using Verdict.Scoring;
@@ -24,9 +23,10 @@ internal sealed record ReplyResponse(string MessageId, string Intent, double Con
 /// idempotent by scoring id (a repeat returns the first answer and logs nothing new), and so is template
 /// assignment by message id. Email text is scored and forgotten: it never reaches the log or a trace.
 /// </summary>
-internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, EventLogWriter log, FunctionsOptions options, IMemoryCache recent, TimeProvider time)
+internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, EventLogWriter log, FunctionsOptions options, TimeProvider time)
 {
-    private static readonly MemoryCacheEntryOptions Remember = new() { Size = 1, SlidingExpiration = TimeSpan.FromHours(6) };
+    private readonly RecentAnswers<ScoreResponse> _scored = new(options.IdempotencyEntries);
+    private readonly RecentAnswers<TemplateAssignment> _assigned = new(options.IdempotencyEntries);
 
     private readonly ConcurrentDictionary<string, Task<ScoreResponse>> inFlight = new(StringComparer.Ordinal);
 
@@ -38,7 +38,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
     public async Task<IReadOnlyList<ScoreResponse>> ScoreAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
     {
         var requests = items.Select(i => ParseEmail(i.Item, i.Path)).ToList();
-        var duplicate = requests.Where(r => r.Id is not null).GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
+        var duplicate = requests.Count == 1 ? null : requests.Where(r => r.Id is not null).GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
             throw new RequestProblem(duplicate.Last().Path + "id", $"id '{duplicate.Key}' appears twice in the batch");
@@ -84,7 +84,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
             {
                 if (response is not null)
                 {
-                    recent.Set("score:" + response.ScoringId, response, Remember);
+                    _scored.Set(response.ScoringId, response);
                 }
             }
             foreach (var (id, answer) in claimed)
@@ -115,7 +115,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         return responses;
     }
 
-    private ScoreResponse? Answered(string id) => recent.TryGetValue("score:" + id, out ScoreResponse? earlier) ? earlier : null;
+    private ScoreResponse? Answered(string id) => _scored.Get(id);
 
     /// <summary>Validates and logs outcomes; each is attributed to its experiment when the caller names it or this instance scored it.</summary>
     public async Task<int> RecordOutcomesAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
@@ -136,9 +136,9 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
             {
                 throw new RequestProblem(path + "trueIntent", "an outcome needs trueIntent or handlingSeconds");
             }
-            if (experiment is null && recent.TryGetValue("score:" + id, out ScoreResponse? scored))
+            if (experiment is null && _scored.Get(id) is { } scored)
             {
-                experiment = scored!.Experiment;
+                experiment = scored.Experiment;
             }
             events.Add(new OutcomeEvent(id, now, trueIntent, handling, experiment));
         }
@@ -152,9 +152,9 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         string experiment = RequestReader.RequiredString(body, "experiment", "", 128);
         string unit = RequestReader.RequiredString(body, "unit", "", 256);
         string messageId = RequestReader.RequiredString(body, "messageId", "", 128);
-        if (recent.TryGetValue("assign:" + messageId, out TemplateAssignment? earlier))
+        if (_assigned.Get(messageId) is { } earlier)
         {
-            return earlier!;
+            return earlier;
         }
         var a = await assigner.AssignAsync(experiment, unit, ct).ConfigureAwait(false)
             ?? throw new RequestProblem("experiment", $"there is no experiment '{experiment}'", StatusCodes.Status404NotFound);
@@ -163,7 +163,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
             await LogAsync([new AssignedEvent(messageId, time.GetUtcNow(), experiment, a.Arm, unit)], durable, ct).ConfigureAwait(false);
         }
         var result = new TemplateAssignment(messageId, experiment, a.Arm, a.Serves);
-        recent.Set("assign:" + messageId, result, Remember);
+        _assigned.Set(messageId, result);
         return result;
     }
 
@@ -175,9 +175,9 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         string? experiment = RequestReader.String(body, "experiment", "", 128);
         var model = DefaultModel("body");
         var score = await ScoreTextAsync(model, text, "model", ct).ConfigureAwait(false);
-        if (experiment is null && recent.TryGetValue("assign:" + messageId, out TemplateAssignment? assigned))
+        if (experiment is null && _assigned.Get(messageId) is { } assigned)
         {
-            experiment = assigned!.Experiment;
+            experiment = assigned.Experiment;
         }
         await LogAsync([new ReplyEvent(messageId, time.GetUtcNow(), score.Label, experiment)], durable, ct).ConfigureAwait(false);
         return new ReplyResponse(messageId, score.Label, score.Confidence, score.Model);

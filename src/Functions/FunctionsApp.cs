@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Events;
@@ -32,7 +31,11 @@ public static class FunctionsApp
             : builder.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:7071";
         builder.WebHost.UseUrls(urls);
         builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, FunctionsJson.Default);
+        });
         builder.Services.AddSingleton(sp =>
         {
             var options = new FunctionsOptions();
@@ -54,7 +57,6 @@ public static class FunctionsApp
             var options = sp.GetRequiredService<FunctionsOptions>();
             return new EventLogWriter(new BlobContainerClient(options.StorageConnectionString, options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
         });
-        builder.Services.AddSingleton<IMemoryCache>(sp => new MemoryCache(new MemoryCacheOptions { SizeLimit = sp.GetRequiredService<FunctionsOptions>().IdempotencyEntries }));
         builder.Services.AddSingleton<EmailService>();
         builder.Services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));
         builder.Services.AddSingleton<QueueClients>();

@@ -22,15 +22,17 @@ public sealed class FunctionsOptions
     public int MaxRequestBytes { get; set; } = 2 * 1024 * 1024;
 
     /// <summary>
-    /// Whether HTTP calls wait for their events to be durable (the default). When false, they answer at
-    /// once and a crash loses what was logged in the last flush interval (see docs/experiments.md).
+    /// Whether HTTP calls wait for their events to be stored before answering. Off by default: the scoring
+    /// path answers first and logs after (a crash loses at most the last flush interval, about 200 ms, of
+    /// events; see docs/experiments.md), because a durable append adds a storage round trip to every call.
+    /// Queue messages are always logged durably before they are deleted.
     /// </summary>
-    public bool DurableHttpLogging { get; set; } = true;
+    public bool DurableHttpLogging { get; set; }
 
     /// <summary>The key callers must send in <c>x-api-key</c> when the app listens beyond loopback.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>How many recent scoring ids are remembered to make a repeated call idempotent.</summary>
+    /// <summary>How many recent scoring (and template message) ids are remembered to make a repeated call idempotent: always the last half of this many, never more.</summary>
     public int IdempotencyEntries { get; set; } = 200_000;
 
     /// <summary>

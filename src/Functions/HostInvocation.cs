@@ -15,9 +15,6 @@ internal sealed record Invocation(string Message, long DequeueCount, DateTimeOff
 /// </summary>
 internal static class HostInvocation
 {
-    /// <summary>JSON as the app's HTTP routes write it (camelCase).</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static void Map(WebApplication app)
     {
         foreach (var (function, queue) in QueueFunctions.QueueOfFunction)
@@ -42,7 +39,7 @@ internal static class HostInvocation
         var outputs = new JsonObject();
         if (result.Output is { } output)
         {
-            outputs[QueueFunctions.OutputBinding] = JsonSerializer.SerializeToNode(output, Json);
+            outputs[QueueFunctions.OutputBinding] = JsonSerializer.SerializeToNode(output, FunctionsJson.Default.ScoreResponse);
         }
         var logs = new JsonArray();
         if (result.Reason is { } reason)

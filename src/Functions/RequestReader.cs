@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Verdict.Functions;
@@ -25,29 +26,44 @@ internal static class RequestReader
         {
             throw new RequestProblem("$", $"the request body has {request.ContentLength} bytes; the limit is {maxBytes}", StatusCodes.Status413PayloadTooLarge);
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw new RequestProblem("$", $"the request body is over the limit of {maxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        if (buffer.Length == 0)
-        {
-            throw new RequestProblem("$", "the request body is empty; send a JSON object");
-        }
+        // One pooled buffer, sized by Content-Length when sent (grown otherwise); the parsed element is a copy.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 1, maxBytes) + 1);
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-            return document.RootElement.Clone();
+            int length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+                if (length > maxBytes)
+                {
+                    throw new RequestProblem("$", $"the request body is over the limit of {maxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+                }
+                if (length == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+            if (length == 0)
+            {
+                throw new RequestProblem("$", "the request body is empty; send a JSON object");
+            }
+            try
+            {
+                using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+                return document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                throw new RequestProblem("$", $"the request body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
+            }
         }
-        catch (JsonException ex)
+        finally
         {
-            throw new RequestProblem("$", $"the request body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

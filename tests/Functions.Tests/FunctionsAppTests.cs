@@ -57,6 +57,7 @@ public sealed class FunctionsFixture : IAsyncLifetime
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Verdict:LocalQueues", "false");
+            b.UseSetting("Verdict:DurableHttpLogging", "true");
             b.UseSetting("Verdict:StorageConnectionString", Azurite.ConnectionString);
             b.UseSetting("Verdict:DefaultModel", "replies@1");
             b.UseSetting("Verdict:EventContainer", eventContainer);
@@ -258,5 +259,24 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
 
         Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
         Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+    }
+
+    [Fact]
+    public async Task Score_ByDefault_AnswersBeforeLogging_AndTheExposureReachesTheLogWithinAFlushInterval()
+    {
+        using var app = fixture.App("log-fast", settings: new Dictionary<string, string> { ["Verdict:DurableHttpLogging"] = "false" });
+        using var client = app.CreateClient();
+        Assert.False(new FunctionsOptions().DurableHttpLogging);
+
+        var response = await client.PostAsync("/api/score", Json("""{"id":"fast-1","experiment":"exp-model","body":"Call me next week"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        List<JsonElement> log;
+        while ((log = await fixture.LogAsync("log-fast")).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal("fast-1", Assert.Single(log).GetProperty("id").GetString());
     }
 }

@@ -1,0 +1,276 @@
+// Functions app benchmark, with wrk (Debian package) on loopback and the app in this process:
+//   1. POST /api/score with real email texts in an A/B experiment (assign → score → answer → log) beside
+//      GET /api/hello of the same app, each at full speed, then /api/score at half its maximum rate for the
+//      latency tail; also /api/score naming the champion model (no experiment, nothing logged), to show
+//      what the model alone costs;
+//   2. the queue path: messages/s the app drains from score-requests (score, log, result, delete) beside
+//      a bare receive-and-delete loop with the same host.json batching, on the same Azurite.
+//
+//   dotnet run -c Release --project bench/Functions.Bench [-- SECONDS MESSAGES]
+//
+// Texts: ../shared/data/email-intent-parakweet (sentences of real emails) when present, else the demo corpus.
+// Models: the demo champion (linear) and challenger (mlp), trained here on the demo corpus as scripts/run.sh does.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Builder;
+using Verdict.Experimentation.Experiments;
+using Verdict.Functions;
+using Verdict.Scoring;
+using Verdict.Scoring.Hosting;
+using Verdict.TestUtilities;
+using Verdict.Training;
+using Verdict.Training.Demo;
+
+int seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
+int messages = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3_000;
+if (!File.Exists("/usr/bin/wrk"))
+{
+    Console.Error.WriteLine("wrk is not installed: apt-get install wrk");
+    return 1;
+}
+string work = Path.Combine(Path.GetTempPath(), "verdict-functions-bench", Guid.NewGuid().ToString("N"));
+Directory.CreateDirectory(work);
+using var azurite = new AzuriteFixture();
+string connection = azurite.ConnectionString;
+
+// Texts and models.
+string parakweet = Path.Combine(RepositoryPaths.Root, "..", "shared", "data", "email-intent-parakweet", "email-intent-parakweet.csv");
+string corpus = Path.Combine(work, "corpus.csv");
+DemoCorpus.Write(corpus);
+var texts = ReadTexts(File.Exists(parakweet) ? parakweet : corpus);
+using (var runtime = ScoringRuntime.Create(new ScoringOptions { BlobConnectionString = connection }))
+{
+    foreach (var (name, architecture) in new[] { ("demo-champion", ModelArchitecture.Linear), ("demo-challenger", ModelArchitecture.Mlp) })
+    {
+        var trained = IntentTrainer.Train(new TrainingOptions
+        {
+            DataPath = corpus, SplitColumn = "split", Architecture = architecture, Buckets = 65536, Name = name, Version = "1",
+            OutputDirectory = Path.Combine(work, name),
+        });
+        await runtime.Registry.PublishAsync(trained.PackageDirectory);
+    }
+}
+var lifecycle = new ExperimentLifecycle(new ExperimentStore(new BlobContainerClient(connection, ExperimentStore.DefaultContainer)));
+await lifecycle.CreateAsync(new ExperimentDefinition
+{
+    Id = "bench", Seed = "bench", Baseline = 0.8, MinimumDetectableEffect = 0.03,
+    Arms = [new ArmDefinition("champion", 0.5, "demo-champion@1"), new ArmDefinition("challenger", 0.5, "demo-challenger@1")],
+});
+await lifecycle.StartAaAsync("bench");
+await lifecycle.StartAbAsync("bench", null, "benchmark");
+Console.WriteLine($"{texts.Count} texts from {Path.GetFileName(File.Exists(parakweet) ? parakweet : corpus)}, experiment 'bench' (linear vs mlp) in A/B, " +
+    $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {WrkVersion()}");
+
+// 1. HTTP.
+int port = FreePort();
+string[] appArgs =
+[
+    "--urls", $"http://127.0.0.1:{port}", $"--Verdict:StorageConnectionString={connection}", "--Verdict:DefaultModel=demo-champion@1",
+    "--Verdict:LocalQueues=false", "--Logging:LogLevel:Default=Warning",
+];
+var http = FunctionsApp.Build(appArgs);
+await http.StartAsync();
+string bodies = Path.Combine(work, "bodies.txt");
+File.WriteAllLines(bodies, texts.Select(t => JsonSerializer.Serialize(t)));
+string url = $"http://127.0.0.1:{port}";
+// Warm-up, long enough on a small machine for tiered compilation to finish: JIT, model sessions, the log's first blob.
+Wrk(url, Script(bodies, delayMs: null), 20, 64);
+Wrk(url + "/api/hello", null, 5, 64);
+var hello = Wrk(url + "/api/hello", null, seconds, 64);
+var modelOnly = Wrk(url, Script(bodies, delayMs: null, route: "\"model\":\"demo-champion@1\""), seconds, 64);
+var score = Wrk(url, Script(bodies, delayMs: null), seconds, 64);
+double target = score.Rate / 2;
+const int PacedConnections = 32;
+var paced = Wrk(url, Script(bodies, delayMs: PacedConnections * 1000.0 / target), seconds, PacedConnections);
+await http.StopAsync();
+await http.DisposeAsync();
+Console.WriteLine($"GET  /api/hello  (64 connections)      {hello}");
+Console.WriteLine($"POST /api/score  model only, no log    {modelOnly}");
+Console.WriteLine($"POST /api/score  (64 connections)      {score}");
+Console.WriteLine($"POST /api/score  (paced to {target,6:F0} req/s) {paced}");
+Console.WriteLine(F($"model only / hello: {modelOnly.Rate / hello.Rate:P1}"));
+Console.WriteLine(F($"score / hello throughput: {score.Rate / hello.Rate:P1}   p99 at half the maximum: {paced.P99Ms:F2} ms (achieved {paced.Rate:F0} req/s)"));
+
+// 2. Queue path: the bare loop first, then the app, each on a fresh queue of the same messages.
+var settings = QueueSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
+string QueueMessage(int i) => JsonSerializer.Serialize(new { id = $"q-{i}", unit = $"qu-{i}", experiment = "bench", body = texts[i % texts.Count] });
+var bare = Queue("bare-bench");
+await bare.CreateIfNotExistsAsync();
+await FillAsync(bare, QueueMessage);
+var drain = Stopwatch.StartNew();
+await BareDrainAsync(bare, settings);
+double bareRate = messages / drain.Elapsed.TotalSeconds;
+await bare.DeleteAsync();
+
+var requests = Queue("score-requests");
+var results = Queue(QueueFunctions.ResultQueue);
+await requests.CreateIfNotExistsAsync();
+await results.CreateIfNotExistsAsync();
+await FillAsync(requests, QueueMessage);
+var queued = FunctionsApp.Build([.. appArgs.Where(a => a != "--Verdict:LocalQueues=false"), "--Verdict:LocalQueues=true"]);
+var scorer = (IIntentScorer)queued.Services.GetService(typeof(IIntentScorer))!;
+await scorer.ScoreAsync(ModelReference.Parse("demo-champion@1"), "warm up", CancellationToken.None);
+await scorer.ScoreAsync(ModelReference.Parse("demo-challenger@1"), "warm up", CancellationToken.None);
+drain.Restart();
+await queued.StartAsync();
+while ((await results.GetPropertiesAsync()).Value.ApproximateMessagesCount < messages)
+{
+    await Task.Delay(20);
+}
+double appRate = messages / drain.Elapsed.TotalSeconds;
+await queued.StopAsync();
+await queued.DisposeAsync();
+Console.WriteLine(F($"queue: app drains {appRate,7:F0} msg/s (score, durable log, result, delete); bare receive+delete {bareRate,7:F0} msg/s"));
+Console.WriteLine(F($"queue: app / bare = {appRate / bareRate:P1} ({messages} messages each, batch {settings.BatchSize}, new batch at {settings.NewBatchThreshold} in flight)"));
+Directory.Delete(work, recursive: true);
+return 0;
+
+QueueClient Queue(string name) => new(connection, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+async Task FillAsync(QueueClient queue, Func<int, string> message) =>
+    await Parallel.ForEachAsync(Enumerable.Range(0, messages), new ParallelOptions { MaxDegreeOfParallelism = 32 },
+        async (i, ct) => await queue.SendMessageAsync(message(i), ct));
+
+// The plumbing alone, shaped like the listener: fetch a batch, delete each message concurrently, fetch the
+// next batch once no more than the threshold is in flight, until the queue is empty.
+static async Task BareDrainAsync(QueueClient queue, QueueSettings settings)
+{
+    int inFlight = 0;
+    using var finished = new SemaphoreSlim(0);
+    while (true)
+    {
+        while (Volatile.Read(ref inFlight) > settings.NewBatchThreshold)
+        {
+            await finished.WaitAsync();
+        }
+        QueueMessage[] batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, TimeSpan.FromMinutes(1))).Value;
+        if (batch.Length == 0)
+        {
+            break;
+        }
+        foreach (var m in batch)
+        {
+            Interlocked.Increment(ref inFlight);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref inFlight);
+                    finished.Release();
+                }
+            });
+        }
+    }
+    while (Volatile.Read(ref inFlight) > 0)
+    {
+        await finished.WaitAsync();
+    }
+}
+
+// A wrk script posting one email per request, each with its own id and unit, texts in rotation.
+string Script(string bodiesFile, double? delayMs, string route = "\"experiment\":\"bench\"")
+{
+    string path = Path.Combine(work, $"score-{Guid.NewGuid():N}.lua");
+    File.WriteAllText(path, $$"""
+        local bodies = {}
+        for line in io.lines("{{bodiesFile}}") do bodies[#bodies + 1] = line end
+        local threads = 0
+        function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+        local n = 0
+        wrk.method = "POST"
+        wrk.headers["Content-Type"] = "application/json"
+        function request()
+          n = n + 1
+          local id = tostring(tid) .. "-" .. tostring(n) .. "-" .. tostring(os.time())
+          return wrk.format(nil, "/api/score", nil,
+            '{"id":"' .. id .. '","unit":"u' .. id .. '",{{route}},"body":' .. bodies[(n % #bodies) + 1] .. '}')
+        end
+        {{(delayMs is { } d ? F($"function delay() return {d:F1} end") : "")}}
+        {{WrkScripts.Done}}
+        """);
+    return path;
+}
+
+static WrkResult Wrk(string url, string? script, int duration, int connections)
+{
+    string summary = script is null ? Path.Combine(Path.GetTempPath(), $"verdict-wrk-{Guid.NewGuid():N}.lua") : script;
+    if (script is null)
+    {
+        File.WriteAllText(summary, WrkScripts.Done);
+    }
+    var start = new ProcessStartInfo("/usr/bin/wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    foreach (string a in new[] { "-t2", $"-c{connections}", $"-d{duration}s", "--latency", "-s", summary, url })
+    {
+        start.ArgumentList.Add(a);
+    }
+    using var wrk = Process.Start(start)!;
+    string output = wrk.StandardOutput.ReadToEnd() + wrk.StandardError.ReadToEnd();
+    wrk.WaitForExit();
+    if (script is null)
+    {
+        File.Delete(summary);
+    }
+    var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
+        ?? throw new InvalidOperationException("wrk printed no result:\n" + output);
+    var f = line.Split(' ')[1..].Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    return new WrkResult(f[0] / f[1], f[2] / 1000, f[3] / 1000, f[4] / 1000, f[5] / 1000, (long)f[6], (long)f[7]);
+}
+
+static List<string> ReadTexts(string csv)
+{
+    var texts = new List<string>();
+    foreach (string line in File.ReadLines(csv).Skip(1))
+    {
+        // text,label,split with the text quoted when it holds a comma or quote.
+        string text = line.StartsWith('"') ? line[1..line.LastIndexOf('"')].Replace("\"\"", "\"", StringComparison.Ordinal) : line[..line.IndexOf(',', StringComparison.Ordinal)];
+        if (text.Length > 0)
+        {
+            texts.Add(text);
+        }
+    }
+    return texts;
+}
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string WrkVersion()
+{
+    var start = new ProcessStartInfo("/usr/bin/wrk", "--version") { RedirectStandardOutput = true, RedirectStandardError = true };
+    using var p = Process.Start(start)!;
+    string v = (p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd()).Split('\n')[0];
+    p.WaitForExit();
+    return v.Split(" Copyright")[0];
+}
+
+static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+internal readonly record struct WrkResult(double Rate, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Non2xx, long SocketErrors)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Rate,8:F0} req/s   p50 {P50Ms,6:F2} ms  p90 {P90Ms,6:F2} ms  p99 {P99Ms,6:F2} ms  max {MaxMs,7:F2} ms  non-2xx {Non2xx}  socket errors {SocketErrors}");
+}
+
+internal static class WrkScripts
+{
+    // Printed by every wrk run: requests, seconds, latency p50/p90/p99/max in µs, non-2xx, socket errors.
+    public const string Done = """
+        function done(summary, latency, requests)
+          local e = summary.errors
+          io.write(string.format("RESULT %d %.6f %d %d %d %d %d %d\n", summary.requests, summary.duration / 1e6,
+            latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+        end
+        """;
+}

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+
+namespace Verdict.Functions;
+
+/// <summary>
+/// The answers given to the most recent ids, so that a repeated call gets the same answer. Bounded by
+/// count in two generations: when the current one holds half the capacity it becomes the previous one and
+/// the oldest generation is dropped whole. So the last <c>capacity / 2</c> ids are always remembered and
+/// never more than <c>capacity</c>, at O(1) per call with no scan or sort of the entries (a size-limited
+/// MemoryCache sorts all of them on every compaction once full, which at a million emails a day is
+/// always).
+/// </summary>
+internal sealed class RecentAnswers<T>(int capacity) where T : class
+{
+    private readonly int _generationSize = Math.Max(1, capacity / 2);
+    private readonly Lock _rotation = new();
+    private volatile ConcurrentDictionary<string, T> _current = new(StringComparer.Ordinal);
+    private volatile ConcurrentDictionary<string, T> _previous = new(StringComparer.Ordinal);
+
+    public T? Get(string id) =>
+        _current.TryGetValue(id, out var answer) || _previous.TryGetValue(id, out answer) ? answer : null;
+
+    public void Set(string id, T answer)
+    {
+        var current = _current;
+        current[id] = answer;
+        if (current.Count >= _generationSize)
+        {
+            lock (_rotation)
+            {
+                if (ReferenceEquals(current, _current))
+                {
+                    _previous = current;
+                    _current = new ConcurrentDictionary<string, T>(StringComparer.Ordinal);
+                }
+            }
+        }
+    }
+}
