@@ -71,10 +71,12 @@ public static class FunctionsApp
         var app = builder.Build();
         var settings = app.Services.GetRequiredService<FunctionsOptions>();
         RequireKeyBeyondLoopback(urls, settings);
+        // Under the Functions host, function keys guard the public endpoint and the host's own calls carry no API key.
+        string? apiKey = handlerPort is null ? settings.ApiKey : null;
         app.UseExceptionHandler();
         app.Use(async (context, next) =>
         {
-            if (settings.ApiKey is { } key && !KeyMatches(context.Request.Headers[ApiKeyHeader].ToString(), key))
+            if (apiKey is { } key && !KeyMatches(context.Request.Headers[ApiKeyHeader].ToString(), key))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 await Results.Problem(statusCode: 401, title: "An API key is required.", detail: $"send it in the {ApiKeyHeader} header").ExecuteAsync(context).ConfigureAwait(false);

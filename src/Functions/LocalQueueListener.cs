@@ -125,9 +125,10 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
             }
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex)
         {
-            // The message reappears after its lease and is handled again; scoring is idempotent by id.
+            // Storage failed (or its retries ran out): the message reappears after its lease and is handled
+            // again; scoring is idempotent by id.
             log.LogWarning("{Queue} message {Id}: storage failed ({Error}); it will be delivered again", queue.Name, message.MessageId, ex.Message);
         }
     }
