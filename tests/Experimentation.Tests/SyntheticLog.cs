@@ -19,6 +19,9 @@ internal sealed class SyntheticLog
     public int Seed { get; init; } = 1;
     public DateTimeOffset Start { get; init; } = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Seconds between one email and the next (spread them to span days).</summary>
+    public double SecondsBetweenEmails { get; init; } = 1;
+
     public IEnumerable<string> Lines()
     {
         var rng = new Random(Seed);
@@ -30,7 +33,7 @@ internal sealed class SyntheticLog
             for (int e = 0; e < EmailsPerUnit; e++)
             {
                 string sid = $"s-{Seed}-{id++}";
-                string ts = Start.AddSeconds(id).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                string ts = Start.AddSeconds(id * SecondsBetweenEmails).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 string predicted = intents[rng.Next(intents.Length)];
                 string truth = rng.NextDouble() < arm.Accuracy ? predicted : intents[(Array.IndexOf(intents, predicted) + 1 + rng.Next(3)) % 4];
                 double seconds = MedianSeconds * arm.TimeFactor * Math.Exp(LogSd * Normal(rng));

@@ -56,7 +56,28 @@ public sealed record AnalysisResult
 
     /// <summary>What reading the log found.</summary>
     public required EventLogDiagnostics Log { get; init; }
+
+    /// <summary>
+    /// The primary rate metric (<c>accuracy</c>, or <c>positiveReplyRate</c> for templates) day by day,
+    /// cumulative, at the email level: how a result settles. Empty without a control arm.
+    /// </summary>
+    public IReadOnlyList<TimelineDay> Timeline { get; init; } = [];
+
+    /// <summary>Handling times per arm as a histogram on a log scale; null without handling times.</summary>
+    public HandlingDistribution? HandlingDistribution { get; init; }
 }
+
+/// <summary>The cumulative state of an experiment at the end of one UTC day of exposures.</summary>
+/// <param name="Date">The day.</param>
+/// <param name="Metric">The metric compared.</param>
+/// <param name="Exposures">Exposures per arm up to and including the day.</param>
+/// <param name="Lift">Each other arm against the control on everything up to the day: difference, fixed-horizon interval and confidence sequence.</param>
+public sealed record TimelineDay(DateOnly Date, string Metric, IReadOnlyDictionary<string, long> Exposures, IReadOnlyList<Comparison> Lift);
+
+/// <summary>Handling times per arm counted in bins of equal width in log seconds.</summary>
+/// <param name="BinEdges">The edges in seconds, one more than the bins; the first bin includes its lower edge, every bin its upper one.</param>
+/// <param name="Counts">Per arm, the count in each bin.</param>
+public sealed record HandlingDistribution(IReadOnlyList<double> BinEdges, IReadOnlyDictionary<string, IReadOnlyList<long>> Counts);
 
 /// <summary>One arm's exposure counts.</summary>
 /// <param name="Name">Arm name.</param>

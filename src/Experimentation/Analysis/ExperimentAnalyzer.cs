@@ -54,6 +54,8 @@ internal static class ExperimentAnalyzer
             Sequential = new SequentialSettings("asymptotic-confidence-sequence (Gaussian mixture)", tuning, planReached ? "fixed-horizon" : "always-valid"),
             Verdict = new Verdict { Status = "no-data", Summary = "" },
             Log = obs.Diagnostics,
+            Timeline = control is null ? [] : Timeline(obs, context),
+            HandlingDistribution = obs.IsTemplate ? null : Distribution(arms),
         };
         result = result with { Verdict = Verdicts.Decide(result, obs.Phase, totalUnits) };
         if (aaObservations is not null)
@@ -62,6 +64,80 @@ internal static class ExperimentAnalyzer
             result = result with { AaVerdict = aaResult.Verdict };
         }
         return result;
+    }
+
+    /// <summary>Cumulative email-level lift of each arm over the control, day by day.</summary>
+    private static List<TimelineDay> Timeline(ExperimentObservations obs, Context ctx)
+    {
+        var days = new List<TimelineDay>();
+        if (obs.FirstExposure is not { } first)
+        {
+            return days;
+        }
+        string metric = obs.IsTemplate ? PositiveReplyRate : Accuracy;
+        var arms = obs.Arms;
+        int count = arms.Max(a => a.Days.Count);
+        var exposures = new long[arms.Count];
+        var rates = new ProportionSummary[arms.Count];
+        int control = arms.ToList().FindIndex(a => a.Name == ctx.Control);
+        double crit = Tails.NormalCritical(ctx.Alpha);
+        var day0 = DateOnly.FromDateTime(first.UtcDateTime);
+        for (int d = 0; d < count; d++)
+        {
+            for (int a = 0; a < arms.Count; a++)
+            {
+                if (d < arms[a].Days.Count)
+                {
+                    var today = arms[a].Days[d];
+                    exposures[a] += today.Exposures;
+                    rates[a] += obs.IsTemplate ? today.PositiveReplies : today.Accuracy;
+                }
+            }
+            var lift = new List<Comparison>();
+            for (int a = 0; a < arms.Count; a++)
+            {
+                if (a != control)
+                {
+                    var cmp = TwoProportionZTest.Compute(ctx.Control, arms[a].Name, rates[control], rates[a], ctx.Alpha);
+                    lift.Add(Sequential(cmp, crit, rates[control].Count + rates[a].Count, ctx with { PlanReached = false }));
+                }
+            }
+            days.Add(new TimelineDay(day0.AddDays(d), metric,
+                Enumerable.Range(0, arms.Count).ToDictionary(a => arms[a].Name, a => exposures[a], StringComparer.Ordinal), lift));
+        }
+        return days;
+    }
+
+    /// <summary>Handling times in 40 bins of equal width in log seconds, shared by all arms.</summary>
+    private static HandlingDistribution? Distribution(IReadOnlyList<ArmObservations> arms)
+    {
+        const int Bins = 40;
+        var values = arms.SelectMany(a => a.HandlingValues).Where(v => v > 0).ToList();
+        if (values.Count == 0)
+        {
+            return null;
+        }
+        double low = Math.Log10(values.Min()), high = Math.Log10(values.Max());
+        if (high - low < 1e-9)
+        {
+            (low, high) = (low - 0.5, high + 0.5);
+        }
+        double width = (high - low) / Bins;
+        var edges = Enumerable.Range(0, Bins + 1).Select(i => Math.Pow(10, low + (i * width))).ToArray();
+        var counts = new Dictionary<string, IReadOnlyList<long>>(StringComparer.Ordinal);
+        foreach (var arm in arms)
+        {
+            var bins = new long[Bins];
+            foreach (double v in arm.HandlingValues)
+            {
+                if (v > 0)
+                {
+                    bins[Math.Clamp((int)Math.Ceiling((Math.Log10(v) - low) / width) - 1, 0, Bins - 1)]++;
+                }
+            }
+            counts[arm.Name] = bins;
+        }
+        return new HandlingDistribution(edges, counts);
     }
 
     private sealed record Context(double Alpha, string Control, bool PlanReached, double TuningUnits, bool UnitLevel, int Seed);

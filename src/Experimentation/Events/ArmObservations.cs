@@ -36,4 +36,10 @@ internal sealed class ArmObservations(string name)
     public RatioSummary RepliesByUnit { get; set; }
 
     public RatioSummary PositiveRepliesByUnit { get; set; }
+
+    /// <summary>Email-level counts per UTC day of exposure, day 0 being the day of the experiment's first exposure.</summary>
+    public List<DayCounts> Days { get; } = [];
 }
+
+/// <summary>One arm's exposures, labelled emails and replies of one day.</summary>
+internal readonly record struct DayCounts(long Exposures, ProportionSummary Accuracy, ProportionSummary PositiveReplies);

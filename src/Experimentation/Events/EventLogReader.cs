@@ -519,6 +519,7 @@ internal sealed class EventLogReader
         }
         long conflicted = unitArm.LongCount(a => a == -2);
 
+        long firstDay = first == long.MaxValue ? 0 : first - (first % TimeSpan.TicksPerDay);
         // Pass 2: email-level statistics and per-unit sums, leaving out units seen in several arms.
         var unitLabelled = several ? new int[units] : [];
         var unitCorrect = several ? new int[units] : [];
@@ -559,6 +560,16 @@ internal sealed class EventLogReader
                 arm.Replies = arm.Replies.Add((r.Flags & HasReply) != 0);
                 arm.PositiveReplies = arm.PositiveReplies.Add((r.Flags & HasPositiveReply) != 0);
             }
+            int day = (int)((r.ExposureTicks - firstDay) / TimeSpan.TicksPerDay);
+            while (arm.Days.Count <= day)
+            {
+                arm.Days.Add(default);
+            }
+            var today = arm.Days[day];
+            arm.Days[day] = new DayCounts(
+                today.Exposures + 1,
+                labelled ? today.Accuracy.Add(correct) : today.Accuracy,
+                (r.Flags & IsTemplate) != 0 ? today.PositiveReplies.Add((r.Flags & HasPositiveReply) != 0) : today.PositiveReplies);
             if (several)
             {
                 int u = r.Unit;

@@ -150,4 +150,46 @@ public sealed class ExperimentAnalysisTests : IDisposable
         Assert.StartsWith($"## exp-1: {r.Verdict.Status}\n\n{r.Verdict.Summary}", md, StringComparison.Ordinal);
         Assert.Contains("| challenger vs champion | two-proportion-z |", md, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Timeline_IsCumulativePerDay_AndItsLastDayIsTheEmailLevelAccuracyComparison()
+    {
+        // 2 × 1,000 units, one email each, 430 s apart: the last at 860,000 s, on the tenth day.
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 1000, SecondsBetweenEmails = 430, Arms = [("champion", 0.78, 1.0), ("challenger", 0.84, 1.0)] });
+
+        Assert.Equal(10, r.Timeline.Count);
+        Assert.Equal(new DateOnly(2026, 11, 1), r.Timeline[0].Date);
+        Assert.Equal(new DateOnly(2026, 11, 10), r.Timeline[^1].Date);
+        Assert.All(r.Timeline, d => Assert.Equal("accuracy", d.Metric));
+        var totals = r.Timeline.Select(d => d.Exposures.Values.Sum()).ToList();
+        Assert.Equal(totals.Order(), totals);
+        Assert.Equal(2000, totals[^1]);
+        var last = Assert.Single(r.Timeline[^1].Lift);
+        var accuracy = r.Metrics.Single(m => m.Metric == "accuracy").Comparisons.Single(c => c.Test == "two-proportion-z");
+        Assert.Equal(accuracy.Diff!.Value, last.Diff!.Value, 12);
+        Assert.Equal(accuracy.CiLow!.Value, last.CiLow!.Value, 12);
+        Assert.True(last.CsLow <= last.CiLow && last.CsHigh >= last.CiHigh, "the confidence sequence is wider than the fixed-horizon interval");
+        Assert.True(r.Timeline[0].Lift[0].CiHigh - r.Timeline[0].Lift[0].CiLow > last.CiHigh - last.CiLow, "the interval narrows as data accrues");
+    }
+
+    [Fact]
+    public async Task HandlingDistribution_CountsEveryTimeOnceOnALogScale()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 500, Arms = [("champion", 0.8, 1.0), ("challenger", 0.8, 0.5)] });
+
+        var d = r.HandlingDistribution!;
+        Assert.Equal(41, d.BinEdges.Count);
+        Assert.Equal(d.BinEdges.Order(), d.BinEdges);
+        Assert.Equal(500, d.Counts["champion"].Sum());
+        Assert.Equal(500, d.Counts["challenger"].Sum());
+        // Equal width in log seconds: the ratio of neighbouring edges is constant.
+        Assert.Equal(d.BinEdges[1] / d.BinEdges[0], d.BinEdges[40] / d.BinEdges[39], 9);
+        double Median(string arm)
+        {
+            long seen = 0, half = d.Counts[arm].Sum() / 2;
+            int bin = d.Counts[arm].TakeWhile(c => (seen += c) < half).Count();
+            return d.BinEdges[bin];
+        }
+        Assert.True(Median("challenger") < Median("champion"), "the faster arm's mass sits lower");
+    }
 }
