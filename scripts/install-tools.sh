@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Verdict needs beyond the .NET SDK, into the repository's tools/ folder where possible:
-# Azurite (npm) for storage, and Debian's python3-onnx for the ONNX checker test.
+# Azurite (npm) for storage, Debian's python3-onnx for the ONNX checker test and Debian's chromium for
+# the report tests.
 # Idempotent: a second run only checks.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +18,12 @@ if ! /usr/bin/python3 -c "import onnx" >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "installing python3-onnx (Debian) ..."
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx >/dev/null) || echo "warning: python3-onnx could not be installed" >&2
+  fi
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "installing chromium (Debian), for the report tests ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "warning: chromium could not be installed" >&2
   fi
 fi
 echo "tools ready"

@@ -130,9 +130,9 @@ public static class FunctionsApp
 
         app.MapGet("/api/experiments/{id}/report", (string id, string? format, ExperimentStore store, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            if (format is not (null or "json" or "md"))
+            if (format is not (null or "json" or "md" or "html"))
             {
-                throw new RequestProblem("format", "format must be json or md");
+                throw new RequestProblem("format", "format must be json, md or html");
             }
             var definition = (await store.GetAsync(id, ct).ConfigureAwait(false))?.Definition
                 ?? throw new RequestProblem("id", $"there is no experiment '{id}'", StatusCodes.Status404NotFound);
@@ -154,9 +154,12 @@ public static class FunctionsApp
             {
                 throw new RequestProblem("id", ex.Message, StatusCodes.Status404NotFound);
             }
-            return format == "md"
-                ? Results.Text(AnalysisFormats.ToMarkdown(result), "text/markdown; charset=utf-8")
-                : Results.Text(AnalysisFormats.ToJson(result), "application/json; charset=utf-8");
+            return format switch
+            {
+                "md" => Results.Text(AnalysisFormats.ToMarkdown(result), "text/markdown; charset=utf-8"),
+                "html" => Results.Text(Reports.HtmlReport.Render(result), "text/html; charset=utf-8"),
+                _ => Results.Text(AnalysisFormats.ToJson(result), "application/json; charset=utf-8"),
+            };
         }));
     }
 

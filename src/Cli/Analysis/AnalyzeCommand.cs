@@ -23,8 +23,8 @@ internal static class AnalyzeCommand
         var weights = new Option<string?>("--weights") { Description = "Planned weights, ARM=W,... (default: equal)." };
         var asOf = new Option<string?>("--as-of") { Description = "Ignore events after this RFC 3339 instant." };
         var since = new Option<string?>("--since") { Description = "Ignore events before this RFC 3339 instant." };
-        var format = new Option<string>("--format") { Description = "json or md.", DefaultValueFactory = _ => "json" };
-        format.AcceptOnlyFromAmong("json", "md");
+        var format = new Option<string>("--format") { Description = "json, md, or html (a self-contained report with charts; give --out).", DefaultValueFactory = _ => "json" };
+        format.AcceptOnlyFromAmong("json", "md", "html");
         var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output." };
         var strict = new Option<bool>("--strict") { Description = "Fail on the first malformed line instead of skipping it." };
         var planned = new Option<long?>("--planned-units") { Description = "Planned total units; before they are reached, decisions use always-valid p-values." };
@@ -69,7 +69,12 @@ internal static class AnalyzeCommand
                 throw new CliException("--since is after --as-of.");
             }
             var result = await ExperimentAnalysis.RunAsync(request, cancellationToken).ConfigureAwait(false);
-            string text = parse.GetValue(format) == "md" ? AnalysisFormats.ToMarkdown(result) : AnalysisFormats.ToJson(result) + "\n";
+            string text = parse.GetValue(format) switch
+            {
+                "md" => AnalysisFormats.ToMarkdown(result),
+                "html" => Verdict.Reports.HtmlReport.Render(result),
+                _ => AnalysisFormats.ToJson(result) + "\n",
+            };
             await Output.WriteAsync(parse.GetValue(output), text, cancellationToken).ConfigureAwait(false);
             return 0;
         });

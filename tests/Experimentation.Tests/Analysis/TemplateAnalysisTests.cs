@@ -10,26 +10,8 @@ public sealed class TemplateAnalysisTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string Log(int perArm, params (string Arm, double ReplyRate, double PositiveShare)[] arms)
-    {
-        var rng = new Random(3);
-        var lines = new List<string>();
-        int id = 0;
-        for (int i = 0; i < perArm * arms.Length; i++)
-        {
-            var arm = arms[i % arms.Length];
-            string mid = $"m{id++}";
-            lines.Add($$"""{"type":"assigned","id":"{{mid}}","ts":"2026-11-01T10:00:00Z","experiment":"tpl","arm":"{{arm.Arm}}","unit":"contact-{{i}}"}""");
-            if (rng.NextDouble() < arm.ReplyRate)
-            {
-                string intent = rng.NextDouble() < arm.PositiveShare ? "positive" : "objection";
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $$"""{"type":"reply","id":"{{mid}}","ts":"2026-11-02T10:00:00Z","intent":"{{intent}}"}"""));
-            }
-        }
-        string path = Path.Combine(_dir.Path, "tpl.jsonl");
-        File.WriteAllLines(path, lines);
-        return path;
-    }
+    private string Log(int perArm, params (string Arm, double ReplyRate, double PositiveShare)[] arms) =>
+        new SyntheticTemplateLog { MessagesPerArm = perArm, Arms = arms }.WriteTo(Path.Combine(_dir.Path, "tpl.jsonl"));
 
     [Fact]
     public async Task Run_OneTemplateClearlyBetter_NamesItTheWinner()

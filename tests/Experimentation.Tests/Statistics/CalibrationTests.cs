@@ -1,3 +1,4 @@
+using Verdict.TestUtilities;
 using Verdict.Experimentation.Statistics;
 
 namespace Verdict.Experimentation.Tests.Statistics;

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
 
-namespace Verdict.Experimentation.Tests;
+namespace Verdict.TestUtilities;
 
 /// <summary>
 /// Seeded Contract 1 logs: units, scored exposures and outcomes with a chosen accuracy per arm and log-normal
 /// handling times with a chosen ratio, optionally several emails per unit.
 /// </summary>
-internal sealed class SyntheticLog
+public sealed class SyntheticLog
 {
     public string Experiment { get; init; } = "exp-1";
     public string Phase { get; init; } = "ab";
@@ -49,5 +49,43 @@ internal sealed class SyntheticLog
         return path;
     }
 
-    internal static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+    public static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+}
+
+/// <summary>Seeded template-experiment logs: <c>assigned</c> messages and the <c>reply</c> events they got, per arm.</summary>
+public sealed record SyntheticTemplateLog
+{
+    public string Experiment { get; init; } = "tpl";
+    public int MessagesPerArm { get; init; } = 1000;
+    public (string Arm, double ReplyRate, double PositiveShare)[] Arms { get; init; } = [];
+    public int Seed { get; init; } = 3;
+    public DateTimeOffset Start { get; init; } = new(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Seconds between one message and the next; 0 puts them all at <see cref="Start"/>.</summary>
+    public double SecondsBetweenMessages { get; init; }
+
+    public IEnumerable<string> Lines()
+    {
+        var rng = new Random(Seed);
+        for (int i = 0; i < MessagesPerArm * Arms.Length; i++)
+        {
+            var arm = Arms[i % Arms.Length];
+            string mid = $"m{i}";
+            var sent = Start.AddSeconds(i * SecondsBetweenMessages);
+            string ts = sent.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+            yield return $$"""{"type":"assigned","id":"{{mid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Arm}}","unit":"contact-{{i}}"}""";
+            if (rng.NextDouble() < arm.ReplyRate)
+            {
+                string intent = rng.NextDouble() < arm.PositiveShare ? "positive" : "objection";
+                string replied = sent.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                yield return $$"""{"type":"reply","id":"{{mid}}","ts":"{{replied}}","intent":"{{intent}}"}""";
+            }
+        }
+    }
+
+    public string WriteTo(string path)
+    {
+        File.WriteAllLines(path, Lines(), new UTF8Encoding(false));
+        return path;
+    }
 }

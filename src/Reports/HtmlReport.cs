@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Verdict.Experimentation.Analysis;
+using Verdict.Experimentation.Statistics;
+
+namespace Verdict.Reports;
+
+/// <summary>
+/// The report a product manager reads: one self-contained HTML file (inline styles, charts as inline SVG, no
+/// script, nothing fetched), readable on a laptop and a phone. It answers, in this order: what the verdict
+/// is, whether the split is healthy, how each arm does, by how much one beats the other and how sure we are,
+/// how the result settled over time, and how long until the planned sample.
+/// </summary>
+public static class HtmlReport
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    /// <summary>Renders <paramref name="result"/> as a complete HTML document.</summary>
+    /// <param name="result">The analysis.</param>
+    /// <param name="generatedAt">When the report is made (shown, and the start of the completion estimate); now by default.</param>
+    public static string Render(AnalysisResult result, DateTimeOffset? generatedAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var now = generatedAt ?? DateTimeOffset.UtcNow;
+        var completion = EstimatedCompletion(result);
+        var html = new StringBuilder(64 * 1024);
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append(C, $"<title>{E(result.Experiment)}: {E(result.Verdict.Status)}</title>\n<style>{Style}</style>\n</head>\n<body>\n<main>\n");
+
+        html.Append(C, $"<header><p class=\"kicker\">{E(result.Kind)} experiment · {E(PhaseName(result.Phase))} · generated {E(Format.Date(now))}</p>")
+            .Append(C, $"<h1>{E(result.Experiment)}</h1>")
+            .Append(C, $"<p class=\"status status-{E(Tone(result.Verdict.Status))}\">{E(result.Verdict.Status)}</p>")
+            .Append(C, $"<p id=\"verdict\" class=\"verdict\">{E(result.Verdict.Summary)}</p></header>\n");
+
+        html.Append("<section class=\"facts\">")
+            .Append(Fact("Split", SrmText(result.Srm), result.Srm.Mismatch ? "bad" : result.Srm.Warning ? "warn" : "good"))
+            .Append(Fact("Sample", SampleText(result, completion), null))
+            .Append(Fact("A/A phase", result.AaVerdict is { } aa ? $"{aa.Status}: {aa.Summary}" : result.Phase == "aa" ? "this is the A/A phase" : "not in this log", result.AaVerdict?.Status == "aa-failed" ? "bad" : null))
+            .Append("</section>\n");
+
+        html.Append("<section><h2>Arms</h2>").Append(ArmsTable(result)).Append("</section>\n");
+        foreach (var metric in result.Metrics)
+        {
+            html.Append(C, $"<section><h2>{E(MetricTitle(metric.Metric))}</h2>").Append(MetricTables(metric, result)).Append("</section>\n");
+        }
+        if (result.Kind == "template")
+        {
+            html.Append(TemplateSection(result));
+        }
+
+        AppendChart(html, "How the result settled", Charts.CumulativeLift(result),
+            "The difference on everything logged up to each day. The band is the 95% interval for a single look; the dashed lines are the always-valid bounds, which stay honest however often the report is read.");
+        if (result.Kind != "template")
+        {
+            AppendChart(html, "Handling time per arm", Charts.HandlingDistribution(result),
+                "Each arm's share of emails by handling time, on a log scale, so a few very long emails do not hide the bulk.");
+        }
+        AppendChart(html, "Sample progress", Charts.SampleProgress(result, completion),
+            completion is { } end ? $"At the current pace the planned sample is reached around {end.ToString("d MMM yyyy", C)}." : "Exposures so far.");
+
+        html.Append(MethodsSection(result)).Append("</main>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    /// <summary>The day the planned sample is reached at the average daily pace so far; null when done, unplanned or unknown.</summary>
+    internal static DateOnly? EstimatedCompletion(AnalysisResult result)
+    {
+        long units = result.Arms.Sum(a => a.Units);
+        if (result.PlannedUnits is not long planned || units >= planned || result.Timeline.Count == 0 || units == 0)
+        {
+            return null;
+        }
+        double perDay = (double)units / result.Timeline.Count;
+        return result.Timeline[^1].Date.AddDays((int)Math.Ceiling((planned - units) / perDay));
+    }
+
+    private static string ArmsTable(AnalysisResult result)
+    {
+        var t = new StringBuilder("<div class=\"scroll\"><table><thead><tr><th>arm</th><th>exposures</th><th>units</th><th>share</th><th>model</th></tr></thead><tbody>");
+        long total = Math.Max(1, result.Arms.Sum(a => a.Units));
+        foreach (var arm in result.Arms)
+        {
+            t.Append(C, $"<tr><td>{E(arm.Name)}{(arm.Name == result.Control ? " <span class=\"tag\">control</span>" : "")}</td><td>{Format.Count(arm.Exposures)}</td><td>{Format.Count(arm.Units)}</td>")
+                .Append(C, $"<td>{Format.Percent((double)arm.Units / total)}</td><td>{E(string.Join(", ", arm.Models))}</td></tr>");
+        }
+        return t.Append("</tbody></table></div>").ToString();
+    }
+
+    private static string MetricTables(MetricResult metric, AnalysisResult result)
+    {
+        bool time = metric.Metric == "handlingSeconds";
+        var t = new StringBuilder("<div class=\"scroll\"><table><thead><tr><th>arm</th><th>n</th>");
+        t.Append(time ? "<th>median</th><th>mean (95% CI)</th>" : "<th>rate (95% CI)</th>");
+        bool bayes = metric.Arms.Any(a => a.ProbabilityBest is not null);
+        t.Append(bayes ? "<th>P(best)</th>" : "").Append("</tr></thead><tbody>");
+        foreach (var a in metric.Arms)
+        {
+            t.Append(C, $"<tr><td>{E(a.Name)}</td><td>{Format.Count(a.N)}</td>");
+            t.Append(time
+                ? $"<td>{Format.Duration(a.Median)}</td><td>{Format.Duration(a.Mean)} ({Format.Duration(a.CiLow)} – {Format.Duration(a.CiHigh)})</td>"
+                : $"<td>{Format.Percent(a.Mean)} ({Format.Percent(a.CiLow)} – {Format.Percent(a.CiHigh)})</td>");
+            t.Append(bayes ? $"<td>{Format.Percent(a.ProbabilityBest)}</td>" : "").Append("</tr>");
+        }
+        t.Append("</tbody></table></div>");
+        if (metric.Comparisons.Count == 0)
+        {
+            return t.ToString();
+        }
+        t.Append("<div class=\"scroll\"><table><thead><tr><th>comparison</th><th>test</th><th>difference</th><th>95% interval</th><th>always-valid bounds</th><th>p</th><th>significant</th></tr></thead><tbody>");
+        foreach (var c in metric.Comparisons)
+        {
+            t.Append(C, $"<tr><td>{E(c.Treatment)} vs {E(c.Control)}</td><td>{E(TestName(c.Test))}</td><td>{E(Difference(c, time))}</td>")
+                .Append(C, $"<td>{E(Interval(c, time, c.CiLow, c.CiHigh))}</td><td>{E(Interval(c, time, c.CsLow, c.CsHigh))}</td>")
+                .Append(C, $"<td>{E(Format.P(c.PValueHolm ?? c.PValue))}</td><td>{(c.Significant ? "<strong>yes</strong>" : "no")}</td></tr>");
+        }
+        t.Append("</tbody></table></div>");
+        if (metric.Omnibus is { } omnibus)
+        {
+            t.Append(C, $"<p class=\"note\">All arms together ({E(TestName(omnibus.Test))}): {E(Format.P(omnibus.PValue))}{(omnibus.Significant ? ", significant" : ", not significant")}.</p>");
+        }
+        _ = result;
+        return t.ToString();
+    }
+
+    /// <summary>Templates ranked by positive-intent reply rate, the raw reply rate beside it, and where the two disagree.</summary>
+    private static string TemplateSection(AnalysisResult result)
+    {
+        var positive = result.Metrics.FirstOrDefault(m => m.Metric == "positiveReplyRate");
+        var replies = result.Metrics.FirstOrDefault(m => m.Metric == "replyRate");
+        if (positive is null)
+        {
+            return "";
+        }
+        var byPositive = positive.Arms.OrderByDescending(a => a.Mean ?? -1).ToList();
+        var byReplies = replies?.Arms.OrderByDescending(a => a.Mean ?? -1).Select(a => a.Name).ToList() ?? [];
+        var t = new StringBuilder("<section id=\"templates\"><h2>Templates by positive-intent replies</h2><div class=\"scroll\"><table><thead><tr><th>rank</th><th>template</th><th>positive-intent replies (95% CI)</th><th>P(best)</th><th>any reply</th><th>rank by any reply</th></tr></thead><tbody>");
+        for (int i = 0; i < byPositive.Count; i++)
+        {
+            var a = byPositive[i];
+            var raw = replies?.Arms.FirstOrDefault(r => r.Name == a.Name);
+            int rawRank = byReplies.IndexOf(a.Name) + 1;
+            bool disagree = rawRank > 0 && rawRank != i + 1;
+            t.Append(C, $"<tr{(disagree ? " class=\"disagree\"" : "")}><td>{i + 1}</td><td>{E(a.Name)}</td><td>{Format.Percent(a.Mean)} ({Format.Percent(a.CiLow)} – {Format.Percent(a.CiHigh)})</td>")
+                .Append(C, $"<td>{Format.Percent(a.ProbabilityBest)}</td><td>{Format.Percent(raw?.Mean)}</td><td>{(rawRank > 0 ? rawRank.ToString(C) : "—")}{(disagree ? " ⚑" : "")}</td></tr>");
+        }
+        t.Append("</tbody></table></div><p class=\"note\">⚑ marks a template whose rank by any reply differs from its rank by positive-intent replies: ")
+            .Append("reply rate counts objections and unsubscribes as success, so it can pick a template that annoys people. ")
+            .Append("Winner rule: significant against every other template after Holm's correction, all templates differing (omnibus test), probability to be best at least 95%, and the planned sample reached.</p></section>\n");
+        return t.ToString();
+    }
+
+    private static string MethodsSection(AnalysisResult r)
+    {
+        string alpha = r.Alpha.ToString("0.###", C);
+        var s = new StringBuilder("<section class=\"methods\"><h2>How these numbers are made</h2><ul>");
+        s.Append(C, $"<li>Significance level {alpha} ({(1 - r.Alpha) * 100:0.#}% intervals). A p-value is the chance of a difference at least this large if the arms were truly equal; it is not the chance that the result is real.</li>");
+        s.Append("<li>The split is checked against the planned weights with a chi-square test; a p-value under 0.001 means the assignment or the logging is broken and no other number should be trusted.</li>");
+        if (r.Kind == "template")
+        {
+            s.Append("<li>Reply rates are compared with a chi-square test across all templates, then in pairs with two-proportion z-tests whose p-values are adjusted with Holm's method (Benjamini–Hochberg is in the JSON). The probability to be best comes from Beta posteriors with a uniform prior.</li>");
+        }
+        else
+        {
+            s.Append("<li>Accuracy is compared with a two-proportion z-test. Handling time is compared three ways: Welch's t-test on seconds, Welch's t-test on log seconds (the ratio of geometric means, robust to a few very long emails), and the Mann–Whitney rank test with the Hodges–Lehmann shift.</li>");
+        }
+        s.Append(C, $"<li>The always-valid bounds are an asymptotic confidence sequence (Gaussian mixture, tuned for {Format.Count((long)r.Sequential.TuningUnits)} units): they may be read every day without inflating false positives. Decisions use {E(r.Sequential.DecisionsUse == "fixed-horizon" ? "the fixed-horizon test, since the planned sample is reached" : "the always-valid p-value until the planned sample is reached")}.</li>");
+        if (r.UnitLevelMetrics)
+        {
+            s.Append("<li>Some units received several emails, so rates and means are per unit, with variances from the delta method.</li>");
+        }
+        s.Append(C, $"<li>Data: {Format.Count(r.Log.Lines)} log lines from {Format.Count(r.Log.Sources)} source(s), exposures from {E(Format.Date(r.FirstExposure))} to {E(Format.Date(r.LastExposure))}; {Format.Count(r.Log.DuplicateExposures)} repeated exposures counted once, {Format.Count(r.Log.MalformedLines)} malformed lines skipped.</li>");
+        return s.Append("</ul></section>\n").ToString();
+    }
+
+    private static void AppendChart(StringBuilder html, string title, string? svg, string caption)
+    {
+        if (svg is null)
+        {
+            return;
+        }
+        html.Append(C, $"<section><h2>{E(title)}</h2><figure>{svg}<figcaption>{E(caption)}</figcaption></figure></section>\n");
+    }
+
+    private static string Fact(string label, string value, string? tone) =>
+        $"<div class=\"fact{(tone is null ? "" : " fact-" + tone)}\"><span>{E(label)}</span><p>{E(value)}</p></div>";
+
+    private static string SrmText(SampleRatioResult srm) =>
+        srm.PValue is null ? "not testable yet"
+        : srm.Mismatch ? $"mismatch ({Format.P(srm.PValue)}): the arms did not get the planned shares"
+        : srm.Warning ? $"borderline ({Format.P(srm.PValue)}): watch it"
+        : $"as planned ({Format.P(srm.PValue)})";
+
+    private static string SampleText(AnalysisResult r, DateOnly? completion)
+    {
+        long units = r.Arms.Sum(a => a.Units);
+        if (r.PlannedUnits is not long planned)
+        {
+            return $"{Format.Count(units)} units (no planned size given)";
+        }
+        string done = $"{Format.Count(units)} of {Format.Count(planned)} planned units ({Format.Percent(Math.Min(1, (double)units / planned))})";
+        return completion is { } end ? $"{done}; at the current pace complete around {end.ToString("d MMM yyyy", C)}" : done;
+    }
+
+    private static string Difference(Comparison c, bool time) => c.Test switch
+    {
+        _ when c.Diff is null => c.Reason?.ToString() ?? "—",
+        "welch-t-log" => $"{Format.Relative(c.RelLift)} (geometric mean)",
+        _ when time => $"{Format.SignedDuration(c.Diff)}{(c.RelLift is double rel ? $" ({Format.Relative(rel)})" : "")}",
+        _ => Format.Points(c.Diff),
+    };
+
+    private static string Interval(Comparison c, bool time, double? low, double? high)
+    {
+        if (low is null || high is null)
+        {
+            return "—";
+        }
+        return c.Test == "welch-t-log" && c.RelCiLow is not null && low == c.CiLow
+            ? $"{Format.Relative(c.RelCiLow)} to {Format.Relative(c.RelCiHigh)}"
+            : time ? $"{Format.SignedDuration(low)} to {Format.SignedDuration(high)}" : $"{Format.Points(low)} to {Format.Points(high)}";
+    }
+
+    private static string TestName(string test) => test switch
+    {
+        "two-proportion-z" => "two-proportion z",
+        "delta-method-z" => "delta-method z (per unit)",
+        "welch-t" => "Welch t, seconds",
+        "welch-t-log" => "Welch t, log seconds",
+        "mann-whitney" => "Mann–Whitney, Hodges–Lehmann shift",
+        "chi-square" => "chi-square",
+        _ => test,
+    };
+
+    private static string MetricTitle(string metric) => metric switch
+    {
+        "accuracy" => "Accuracy (higher is better)",
+        "handlingSeconds" => "Handling time (lower is better)",
+        "positiveReplyRate" => "Positive-intent reply rate (higher is better)",
+        "replyRate" => "Reply rate, any intent",
+        _ => metric,
+    };
+
+    private static string PhaseName(string? phase) => phase switch { "aa" => "A/A phase", "ab" => "A/B phase", _ => "no phase" };
+
+    private static string Tone(string status) => status switch
+    {
+        "aa-passed" or "ab-winner" or "template-winner" => "good",
+        "srm-mismatch" or "aa-failed" => "bad",
+        _ => "neutral",
+    };
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private const string Style = """
+        :root{--ink:#1d2330;--muted:#5b6475;--line:#d9dee7;--good:#009E73;--bad:#D55E00;--warn:#E69F00;--accent:#0072B2}
+        *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f6f7f9}
+        main{max-width:860px;margin:0 auto;padding:16px}header,section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:16px 20px;margin:0 0 14px}
+        h1{margin:2px 0 8px;font-size:1.7rem}h2{font-size:1.15rem;margin:0 0 10px}.kicker{margin:0;color:var(--muted);font-size:.85rem;text-transform:uppercase;letter-spacing:.04em}
+        .status{display:inline-block;margin:0 0 8px;padding:2px 10px;border-radius:999px;font-weight:600;font-size:.9rem;border:2px solid}
+        .status-good{color:#00664a;border-color:var(--good)}.status-bad{color:#9c3d00;border-color:var(--bad)}.status-neutral{color:var(--muted);border-color:var(--line)}
+        .verdict{font-size:1.15rem;margin:0}.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:10px}
+        .fact{border-left:5px solid var(--line);padding:4px 10px}.fact span{font-size:.8rem;color:var(--muted);text-transform:uppercase}.fact p{margin:2px 0 0}
+        .fact-good{border-color:var(--good)}.fact-bad{border-color:var(--bad)}.fact-warn{border-color:var(--warn)}
+        .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;margin:0 0 10px;font-variant-numeric:tabular-nums}
+        th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);white-space:nowrap}th{font-size:.8rem;color:var(--muted);font-weight:600}
+        .tag{font-size:.75rem;color:var(--muted);border:1px solid var(--line);border-radius:4px;padding:0 4px}.disagree td{background:#fff4e0}
+        figure{margin:0}svg.chart{width:100%;height:auto;display:block}figcaption,.note{color:var(--muted);font-size:.9rem}
+        .methods li{margin:0 0 6px}
+        @media (max-width:560px){main{padding:8px}header,section{padding:12px}h1{font-size:1.35rem}th,td{padding:4px 6px;font-size:.9rem}}
+        """;
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Verdict.TestUtilities;
+
+namespace Verdict.Reports.Tests;
+
+public sealed partial class HtmlReportTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [GeneratedRegex("""<svg id="(?<id>[a-z-]+)" class="chart"(?<body>.*?)</svg>""", RegexOptions.Singleline)]
+    private static partial Regex Chart();
+
+    [Fact]
+    public async Task AbWinner_IsOneSelfContainedPage_WithTheVerdictTheTablesAndThreeDrawnCharts()
+    {
+        var result = await Scenarios.AnalyzeAsync("ab-winner", _dir.Path);
+
+        string html = HtmlReport.Render(result, new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal("ab-winner", result.Verdict.Status);
+        Assert.Contains($"<p id=\"verdict\" class=\"verdict\">{WebUtility.HtmlEncode(result.Verdict.Summary)}</p>", html, StringComparison.Ordinal);
+        foreach (string outside in new[] { "<script", "<link", "src=", "http://", "https://", "@import" })
+        {
+            Assert.DoesNotContain(outside, html, StringComparison.OrdinalIgnoreCase);
+        }
+        var charts = Chart().Matches(html).ToDictionary(m => m.Groups["id"].Value, m => m.Groups["body"].Value);
+        Assert.Equal(["cumulative-lift", "handling-distribution", "sample-progress"], charts.Keys.Order());
+        Assert.All(charts.Values, body => Assert.True(Regex.Count(body, "<path") >= 5, "a chart draws its lines"));
+        Assert.Contains("Welch t, log seconds", html, StringComparison.Ordinal);
+        Assert.Contains(" pts", html, StringComparison.Ordinal);
+        Assert.InRange(html.Length, 10_000, 2_000_000);
+    }
+
+    [Fact]
+    public async Task EstimatedCompletion_ExtrapolatesTheDailyPaceToThePlannedSample()
+    {
+        var result = await Scenarios.AnalyzeAsync("ab-winner", _dir.Path);
+        long units = result.Arms.Sum(a => a.Units);
+        double perDay = (double)units / result.Timeline.Count;
+
+        var end = HtmlReport.EstimatedCompletion(result);
+
+        Assert.Equal(result.Timeline[^1].Date.AddDays((int)Math.Ceiling((20000 - units) / perDay)), end);
+        Assert.Null(HtmlReport.EstimatedCompletion(result with { PlannedUnits = units }));
+    }
+
+    [Fact]
+    public async Task Template_RanksByPositiveReplies_AndFlagsWhereRawReplyRateDisagrees()
+    {
+        var result = await Scenarios.AnalyzeAsync("template", _dir.Path);
+
+        string html = HtmlReport.Render(result);
+
+        var section = html[html.IndexOf("<section id=\"templates\">", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("</section>", StringComparison.Ordinal)];
+        var rows = Regex.Matches(section, "<tr(?: class=\"disagree\")?><td>(\\d)</td><td>([a-z-]+)</td>").Select(m => m.Groups[2].Value).ToList();
+        // Positive-intent reply rates: case-study 16.5%, discount 11.7%, short-intro 9%; any reply: short-intro first.
+        Assert.Equal(["case-study", "discount", "short-intro"], rows);
+        Assert.Contains("class=\"disagree\"", section, StringComparison.Ordinal);
+        Assert.Contains("Holm", section, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"handling-distribution\"", html, StringComparison.Ordinal);
+    }
+}
