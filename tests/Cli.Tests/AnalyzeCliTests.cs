@@ -47,6 +47,18 @@ public sealed class AnalyzeCliTests : IDisposable
     }
 
     [Fact]
+    public void Analyze_HtmlToFile_WritesAWholeSelfContainedReport()
+    {
+        string out_ = _temp.Combine("report.html");
+        var (exit, _, err) = CliTests.Verdict("analyze", "--events", SmallExperiment(), "--format", "html", "--out", out_);
+        Assert.True(exit == 0, err);
+        string html = File.ReadAllText(out_);
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.Contains("<p id=\"verdict\"", html, StringComparison.Ordinal);
+        Assert.EndsWith("</html>\n", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Analyze_MalformedLineWhenStrict_FailsWithFileAndLine()
     {
         string log = Log(Scored(1, "a"), "{\"type\":\"scored\",", Scored(2, "b"));

@@ -236,6 +236,7 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
 
         var report = await client.GetAsync("/api/experiments/exp-model/report");
         var markdown = await client.GetStringAsync("/api/experiments/exp-model/report?format=md");
+        var html = await client.GetAsync("/api/experiments/exp-model/report?format=html");
         var unknown = await client.GetAsync("/api/experiments/ghost/report");
 
         Assert.Equal(HttpStatusCode.OK, report.StatusCode);
@@ -243,6 +244,8 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
         Assert.Equal("exp-model", result.GetProperty("experiment").GetString());
         Assert.Equal(20, result.GetProperty("arms").EnumerateArray().Sum(a => a.GetProperty("exposures").GetInt64()));
         Assert.StartsWith("## exp-model", markdown, StringComparison.Ordinal);
+        Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<h1>exp-model</h1>", await html.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.True((await ProblemAsync(unknown)).GetProperty("errors").TryGetProperty("id", out _));
     }
