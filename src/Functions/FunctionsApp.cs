@@ -128,7 +128,7 @@ public static class FunctionsApp
             return Results.Ok(await service.RecordReplyAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
         }));
 
-        app.MapGet("/api/experiments/{id}/report", (string id, string? format, ExperimentStore store, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        app.MapGet("/api/experiments/{id}/report", (string id, string? format, ExperimentStore store, ScoringRuntime scoring, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
             if (format is not (null or "json" or "md" or "html"))
             {
@@ -157,7 +157,7 @@ public static class FunctionsApp
             return format switch
             {
                 "md" => Results.Text(AnalysisFormats.ToMarkdown(result), "text/markdown; charset=utf-8"),
-                "html" => Results.Text(Reports.HtmlReport.Render(result), "text/html; charset=utf-8"),
+                "html" => Results.Text(Reports.HtmlReport.Render(result, models: await Reports.OfflineMetricsReader.ReadAsync(scoring.Registry, result, ct).ConfigureAwait(false)), "text/html; charset=utf-8"),
                 _ => Results.Text(AnalysisFormats.ToJson(result), "application/json; charset=utf-8"),
             };
         }));

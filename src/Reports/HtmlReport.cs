@@ -18,8 +18,9 @@ public static class HtmlReport
 
     /// <summary>Renders <paramref name="result"/> as a complete HTML document.</summary>
     /// <param name="result">The analysis.</param>
-    /// <param name="generatedAt">When the report is made (shown, and the start of the completion estimate); now by default.</param>
-    public static string Render(AnalysisResult result, DateTimeOffset? generatedAt = null)
+    /// <param name="generatedAt">When the report is made (shown in the header); now by default.</param>
+    /// <param name="models">Offline metrics from the manifests of the models the arms served, by <c>name@version</c>; models not in it are shown without.</param>
+    public static string Render(AnalysisResult result, DateTimeOffset? generatedAt = null, IReadOnlyDictionary<string, OfflineMetrics>? models = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         var now = generatedAt ?? DateTimeOffset.UtcNow;
@@ -40,7 +41,7 @@ public static class HtmlReport
             .Append(Fact("A/A phase", result.AaVerdict is { } aa ? $"{aa.Status}: {aa.Summary}" : result.Phase == "aa" ? "this is the A/A phase" : "not in this log", result.AaVerdict?.Status == "aa-failed" ? "bad" : null))
             .Append("</section>\n");
 
-        html.Append("<section><h2>Arms</h2>").Append(ArmsTable(result)).Append("</section>\n");
+        html.Append("<section><h2>Arms</h2>").Append(ArmsTable(result, models)).Append("</section>\n");
         foreach (var metric in result.Metrics)
         {
             html.Append(C, $"<section><h2>{E(MetricTitle(metric.Metric))}</h2>").Append(MetricTables(metric, result)).Append("</section>\n");
@@ -76,14 +77,17 @@ public static class HtmlReport
         return result.Timeline[^1].Date.AddDays((int)Math.Ceiling((planned - units) / perDay));
     }
 
-    private static string ArmsTable(AnalysisResult result)
+    private static string ArmsTable(AnalysisResult result, IReadOnlyDictionary<string, OfflineMetrics>? models)
     {
-        var t = new StringBuilder("<div class=\"scroll\"><table><thead><tr><th>arm</th><th>exposures</th><th>units</th><th>share</th><th>model</th></tr></thead><tbody>");
+        var t = new StringBuilder("<div class=\"scroll\"><table><thead><tr><th>arm</th><th>exposures</th><th>units</th><th>share</th><th>model</th><th>offline (manifest)</th></tr></thead><tbody>");
         long total = Math.Max(1, result.Arms.Sum(a => a.Units));
         foreach (var arm in result.Arms)
         {
+            string offline = string.Join("; ", arm.Models.Select(m => models is not null && models.TryGetValue(m, out var o)
+                ? $"accuracy {Format.Percent(o.Accuracy)}, macro-F1 {o.MacroF1.ToString("0.000", C)} on {Format.Count(o.Examples)} {o.Split} examples"
+                : "—"));
             t.Append(C, $"<tr><td>{E(arm.Name)}{(arm.Name == result.Control ? " <span class=\"tag\">control</span>" : "")}</td><td>{Format.Count(arm.Exposures)}</td><td>{Format.Count(arm.Units)}</td>")
-                .Append(C, $"<td>{Format.Percent((double)arm.Units / total)}</td><td>{E(string.Join(", ", arm.Models))}</td></tr>");
+                .Append(C, $"<td>{Format.Percent((double)arm.Units / total)}</td><td>{E(string.Join(", ", arm.Models))}</td><td>{E(offline)}</td></tr>");
         }
         return t.Append("</tbody></table></div>").ToString();
     }

@@ -245,7 +245,9 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
         Assert.Equal(20, result.GetProperty("arms").EnumerateArray().Sum(a => a.GetProperty("exposures").GetInt64()));
         Assert.StartsWith("## exp-model", markdown, StringComparison.Ordinal);
         Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("<h1>exp-model</h1>", await html.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        string page = await html.Content.ReadAsStringAsync();
+        Assert.Contains("<h1>exp-model</h1>", page, StringComparison.Ordinal);
+        Assert.Contains("macro-F1", page, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.True((await ProblemAsync(unknown)).GetProperty("errors").TryGetProperty("id", out _));
     }

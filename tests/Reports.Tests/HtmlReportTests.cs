@@ -63,4 +63,15 @@ public sealed partial class HtmlReportTests : IDisposable
         Assert.Contains("Holm", section, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"handling-distribution\"", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Arms_ShowTheOfflineMetricsOfTheModelsTheyServed_WhenTheManifestsAreGiven()
+    {
+        var result = await Scenarios.AnalyzeAsync("ab-winner", _dir.Path);
+
+        string html = HtmlReport.Render(result, models: new Dictionary<string, OfflineMetrics> { ["challenger@1"] = new("test", 992, 0.8014, 0.7807) });
+
+        Assert.Contains("accuracy 80.1%, macro-F1 0.781 on 992 test examples", html, StringComparison.Ordinal);
+        Assert.Contains("<td>champion@1</td><td>—</td>", html, StringComparison.Ordinal);
+    }
 }

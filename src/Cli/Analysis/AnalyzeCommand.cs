@@ -3,6 +3,8 @@ using System.Globalization;
 using Verdict.Cli.Models;
 using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Events;
+using Verdict.Scoring;
+using Verdict.Scoring.Hosting;
 
 namespace Verdict.Cli.Analysis;
 
@@ -72,13 +74,24 @@ internal static class AnalyzeCommand
             string text = parse.GetValue(format) switch
             {
                 "md" => AnalysisFormats.ToMarkdown(result),
-                "html" => Verdict.Reports.HtmlReport.Render(result),
+                "html" => Verdict.Reports.HtmlReport.Render(result, models: await OfflineMetricsAsync(request.BlobConnectionString, result, cancellationToken).ConfigureAwait(false)),
                 _ => AnalysisFormats.ToJson(result) + "\n",
             };
             await Output.WriteAsync(parse.GetValue(output), text, cancellationToken).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The served models' offline metrics from the Blob registry when storage is configured; none otherwise.</summary>
+    private static async Task<IReadOnlyDictionary<string, Verdict.Reports.OfflineMetrics>?> OfflineMetricsAsync(string? connection, AnalysisResult result, CancellationToken ct)
+    {
+        if (connection is null)
+        {
+            return null;
+        }
+        using var runtime = ScoringRuntime.Create(new ScoringOptions { BlobConnectionString = connection });
+        return await Verdict.Reports.OfflineMetricsReader.ReadAsync(runtime.Registry, result, ct).ConfigureAwait(false);
     }
 
     internal static Dictionary<string, double>? ParseWeights(string? text)
