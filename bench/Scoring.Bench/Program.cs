@@ -45,6 +45,35 @@ foreach (var batchSize in batches)
     Console.WriteLine($"batch {batchSize,2}: end-to-end   {Describe(full, batchSize)}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch {batchSize,2}: end-to-end / bare mean latency = {full.Mean / bare.Mean:F2}x"));
 }
+// 64 concurrent clients, one text per call: each calling the model directly, or through the micro-batcher
+// that gathers their calls into one session run (what the GPU service does), in the same run.
+const int Clients = 64;
+int perClient = Math.Max(1, 20_000 / Clients);
+async Task<double> ConcurrentAsync(Func<string, ValueTask> call)
+{
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
+    {
+        for (int i = 0; i < perClient; i++)
+        {
+            await call(texts[((c * perClient) + i) % texts.Length]);
+        }
+    })));
+    return Clients * perClient / clock.Elapsed.TotalSeconds;
+}
+await ConcurrentAsync(t => { model.Score([t]); return ValueTask.CompletedTask; });
+double direct = await ConcurrentAsync(t => { model.Score([t]); return ValueTask.CompletedTask; });
+await using (var batcher = new Verdict.Scoring.Batching.MicroBatcher<string, Verdict.Scoring.IntentScore>(
+    (batch, _) => ValueTask.FromResult<IReadOnlyList<Verdict.Scoring.IntentScore>>(model.Score(batch)),
+    new Verdict.Scoring.Batching.MicroBatcherOptions { MaxBatchSize = 32, MaxWait = TimeSpan.FromMilliseconds(1) }))
+{
+    await ConcurrentAsync(async t => await batcher.RunAsync(t));
+    long batches0 = batcher.Batches, items0 = batcher.Items;
+    double batched = await ConcurrentAsync(async t => await batcher.RunAsync(t));
+    double mean = (double)(batcher.Items - items0) / (batcher.Batches - batches0);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{Clients} clients: unbatched {direct,9:F0} texts/s   micro-batched (≤32, 1 ms) {batched,9:F0} texts/s, mean batch {mean:F1}   batched / unbatched = {batched / direct:F2}x"));
+}
 Directory.Delete(work, recursive: true);
 
 static Stats Measure(int count, Action<int> action)
