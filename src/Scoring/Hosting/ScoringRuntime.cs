@@ -28,6 +28,9 @@ public sealed class ScoringRuntime : IDisposable
     /// <summary>Lists and publishes model versions.</summary>
     public IModelRegistry Registry => _registry;
 
+    /// <summary>Where the sessions run: <see cref="ExecutionProviderKind.Cuda"/> or <see cref="ExecutionProviderKind.Cpu"/> (after any fallback).</summary>
+    public ExecutionProviderKind ExecutionProvider => _registry.UsesCuda ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
+
     /// <summary>Validates <paramref name="options"/> and builds the runtime.</summary>
     /// <exception cref="ScoringException">The options are invalid, or the execution provider is unavailable.</exception>
     public static ScoringRuntime Create(ScoringOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)

@@ -18,6 +18,8 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
     private readonly string _storeName;
     private readonly ScoringOptions _options;
     private readonly bool _useCuda;
+    /// <summary>Whether sessions run on CUDA.</summary>
+    internal bool UsesCuda => _useCuda;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Lazy<Task<OnnxIntentModel>>> _loaded = new(StringComparer.Ordinal);
