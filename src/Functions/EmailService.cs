@@ -23,7 +23,8 @@ internal sealed record ReplyResponse(string MessageId, string Intent, double Con
 /// idempotent by scoring id (a repeat returns the first answer and logs nothing new), and so is template
 /// assignment by message id. Email text is scored and forgotten: it never reaches the log or a trace.
 /// </summary>
-internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, EventLogWriter log, FunctionsOptions options, TimeProvider time)
+internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, EventLogWriter log, FunctionsOptions options, TimeProvider time,
+    ModelTargets targets, GpuScoringClient gpu, ExperimentStore experiments, ILogger<EmailService> logger)
 {
     private readonly RecentAnswers<ScoreResponse> _scored = new(options.IdempotencyEntries);
     private readonly RecentAnswers<TemplateAssignment> _assigned = new(options.IdempotencyEntries);
@@ -204,7 +205,28 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         {
             model = DefaultModel(r.Path + "experiment");
         }
-        var score = await ScoreTextAsync(model, r.Text, r.Path + (r.Experiment is null ? "model" : "experiment"), ct).ConfigureAwait(false);
+        string field = r.Path + (r.Experiment is null ? "model" : "experiment");
+        bool fallback = false;
+        IntentScore score;
+        if (options.ScoringServiceUrl is not null && await targets.IsGpuAsync(model, ct).ConfigureAwait(false))
+        {
+            try
+            {
+                score = await gpu.ScoreAsync(model, r.Text, ct).ConfigureAwait(false);
+            }
+            catch (GpuUnavailableException ex)
+            {
+                var instead = await FallbackModelAsync(assignment, field, ct).ConfigureAwait(false);
+                logger.LogWarning("{Model} unavailable, scored with {Fallback}: {Reason}", model, instead, ex.Message);
+                Telemetry.GpuFallbacks.Add(1, new KeyValuePair<string, object?>("model", model.ToString()));
+                score = await ScoreTextAsync(instead, r.Text, field, ct).ConfigureAwait(false);
+                fallback = true;
+            }
+        }
+        else
+        {
+            score = await ScoreTextAsync(model, r.Text, field, ct).ConfigureAwait(false);
+        }
         double latency = Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds, 3);
         Telemetry.ScoreDuration.Record(latency,
             new KeyValuePair<string, object?>("experiment", r.Experiment), new("arm", assignment?.Arm), new("model", score.Model));
@@ -219,7 +241,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         var response = new ScoreResponse(id, score.Label, score.Confidence, probabilities, r.Experiment, assignment?.Arm, score.Model, latency);
         ScoredEvent? scored = assignment is { Phase: ExperimentPhase.AA or ExperimentPhase.AB }
             ? new ScoredEvent(id, time.GetUtcNow(), assignment.Experiment, assignment.Arm, r.Unit ?? id, score.Model, score.Label,
-                Math.Clamp(score.Confidence, 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency)
+                Math.Clamp(score.Confidence, 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency) { Fallback = fallback }
             : null;
         return (response, scored);
     }
@@ -234,6 +256,18 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         {
             throw new RequestProblem(modelField, $"model '{model}' is not published", StatusCodes.Status404NotFound);
         }
+    }
+
+    /// <summary>The model that answers when the GPU service cannot: the experiment's control arm, else the app's default model.</summary>
+    private async Task<ModelReference> FallbackModelAsync(ArmAssignment? assignment, string field, CancellationToken ct)
+    {
+        if (assignment is not null && (await experiments.GetAsync(assignment.Experiment, ct).ConfigureAwait(false))?.Definition is { } definition
+            && definition.Arms.FirstOrDefault(a => a.Name == definition.ControlArm) is { } control)
+        {
+            return ModelReference.Parse(control.Serves);
+        }
+        return options.DefaultModel is { } name ? ModelReference.Parse(name)
+            : throw new RequestProblem(field, "the GPU scoring service is unavailable and there is no control or default model to fall back on", StatusCodes.Status503ServiceUnavailable);
     }
 
     private ModelReference DefaultModel(string field) =>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
+using Polly;
 using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Events;
 using Verdict.Experimentation.Experiments;
@@ -58,6 +59,8 @@ public static class FunctionsApp
             return new EventLogWriter(new BlobContainerClient(options.StorageConnectionString, options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
         });
         builder.Services.AddSingleton<EmailService>();
+        builder.Services.AddSingleton<ModelTargets>();
+        AddGpuClient(builder.Services);
         builder.Services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));
         builder.Services.AddSingleton<QueueClients>();
         builder.Services.AddSingleton<QueueFunctions>();
@@ -87,6 +90,40 @@ public static class FunctionsApp
         MapRoutes(app);
         HostInvocation.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// The GPU service's HTTP client: within <c>GpuTimeout</c> in all, up to two retries with jittered
+    /// exponential back-off on transient failures (5xx, 408, 429, connection errors, attempt timeouts), and a
+    /// circuit that opens when half of at least four calls in ten seconds fail, for <c>GpuBreakDuration</c>.
+    /// </summary>
+    private static void AddGpuClient(IServiceCollection services)
+    {
+        services.AddHttpClient<GpuScoringClient>((sp, client) =>
+        {
+            var options = sp.GetRequiredService<FunctionsOptions>();
+            client.BaseAddress = new Uri(options.ScoringServiceUrl is { } url ? url.TrimEnd('/') + "/" : "http://gpu-scoring.invalid/");
+            client.Timeout = Timeout.InfiniteTimeSpan;
+        }).AddResilienceHandler("gpu", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<FunctionsOptions>();
+            pipeline.AddTimeout(options.GpuTimeout);
+            pipeline.AddRetry(new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 2,
+                Delay = TimeSpan.FromMilliseconds(25),
+                BackoffType = Polly.DelayBackoffType.Exponential,
+                UseJitter = true,
+            });
+            pipeline.AddCircuitBreaker(new Microsoft.Extensions.Http.Resilience.HttpCircuitBreakerStrategyOptions
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = 4,
+                SamplingDuration = TimeSpan.FromSeconds(10),
+                BreakDuration = options.GpuBreakDuration,
+            });
+            pipeline.AddTimeout(options.GpuTimeout / 2);
+        });
     }
 
     private static void MapRoutes(WebApplication app)

@@ -44,6 +44,15 @@ public sealed class FunctionsOptions
     /// <summary>The <c>host.json</c> whose queue settings the local listeners follow; by default the one beside the app.</summary>
     public string? HostJson { get; set; }
 
+    /// <summary>Base URL of the GPU scoring service; models whose manifest says <c>target: gpu</c> are scored there.</summary>
+    public string? ScoringServiceUrl { get; set; }
+
+    /// <summary>The longest a GPU call may take, retries included, before the control's model answers instead.</summary>
+    public TimeSpan GpuTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>How long the circuit to the GPU service stays open after it trips, before a trial call.</summary>
+    public TimeSpan GpuBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Throws when a setting is invalid, naming it.</summary>
     public void Validate()
     {
@@ -54,6 +63,14 @@ public sealed class FunctionsOptions
         if (MaxEmailChars < 1 || MaxBatch < 1 || MaxRequestBytes < 1024 || IdempotencyEntries < 1)
         {
             throw new InvalidOperationException("Verdict:MaxEmailChars, MaxBatch and IdempotencyEntries must be positive, MaxRequestBytes at least 1024.");
+        }
+        if (ScoringServiceUrl is not null && !Uri.TryCreate(ScoringServiceUrl, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException($"Verdict:ScoringServiceUrl '{ScoringServiceUrl}' is not an absolute URL.");
+        }
+        if (GpuTimeout <= TimeSpan.Zero || GpuBreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            throw new InvalidOperationException("Verdict:GpuTimeout must be positive and Verdict:GpuBreakDuration at least 0.5 s.");
         }
         if (DefaultModel is not null && !Scoring.ModelReference.TryParse(DefaultModel, out _))
         {

@@ -35,6 +35,9 @@ internal static class Telemetry
     /// <summary>Messages moved to a poison queue.</summary>
     public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("verdict.queue.poisoned", "{message}", "Messages moved to <queue>-poison");
 
+    /// <summary>Emails the control's model answered because the GPU service could not.</summary>
+    public static readonly Counter<long> GpuFallbacks = Meter.CreateCounter<long>("verdict.gpu.fallbacks", "{email}", "Emails scored by the fallback model");
+
     /// <summary>Registers OpenTelemetry with the Azure Monitor exporters when the connection string is configured.</summary>
     public static void AddExport(IServiceCollection services, IConfiguration configuration)
     {

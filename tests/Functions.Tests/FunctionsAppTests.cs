@@ -25,6 +25,7 @@ public sealed class FunctionsFixture : IAsyncLifetime
         {
             await runtime.Registry.PublishAsync(TestModels.CopyLinear(temp.Combine("p" + version), version));
         }
+        await runtime.Registry.PublishAsync(TestModels.CopyLinear(temp.Combine("p3"), "3", "gpu"));
         var lifecycle = new ExperimentLifecycle(new ExperimentStore(new BlobContainerClient(Azurite.ConnectionString, ExperimentStore.DefaultContainer)));
         foreach (var definition in new[]
         {
@@ -32,6 +33,11 @@ public sealed class FunctionsFixture : IAsyncLifetime
             {
                 Id = "exp-model", Seed = "s", Baseline = 0.8, MinimumDetectableEffect = 0.03,
                 Arms = [new ArmDefinition("champion", 0.5, "replies@1"), new ArmDefinition("challenger", 0.5, "replies@2")],
+            },
+            new ExperimentDefinition
+            {
+                Id = "exp-gpu", Seed = "g", Baseline = 0.8, MinimumDetectableEffect = 0.03,
+                Arms = [new ArmDefinition("champion", 0.5, "replies@1"), new ArmDefinition("challenger", 0.5, "replies@3")],
             },
             new ExperimentDefinition
             {

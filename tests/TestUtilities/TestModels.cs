@@ -28,6 +28,16 @@ public static class TestModels
     /// <summary>Copies the linear package (<c>replies@1</c>) into <paramref name="destination"/>, optionally as another version.</summary>
     public static string CopyLinear(string destination, string? version = null) => Copy("linear", destination, version);
 
+    /// <summary>Copies the linear package as <paramref name="version"/> with its manifest's <c>target</c> set (e.g. <c>gpu</c>).</summary>
+    public static string CopyLinear(string destination, string version, string target)
+    {
+        Copy("linear", destination, version);
+        var manifestPath = Path.Combine(destination, "manifest.json");
+        var manifest = Scoring.Packages.ManifestJson.Deserialize(File.ReadAllBytes(manifestPath), manifestPath) with { Target = target };
+        File.WriteAllBytes(manifestPath, Scoring.Packages.ManifestJson.Serialize(manifest));
+        return destination;
+    }
+
     /// <summary>Copies the tiny BERT package (<c>tiny-bert@1</c>, wordpiece, max length 16) into <paramref name="destination"/>.</summary>
     public static string CopyTinyBert(string destination) => Copy("bert", destination, null);
 

@@ -93,6 +93,13 @@ public sealed record ScoredEvent : LogEvent
     /// <summary>Scoring latency, when measured.</summary>
     public double? LatencyMs { get; }
 
+    /// <summary>
+    /// True when the arm's model could not be reached (the GPU service was down, slow or failing) and the
+    /// control's model answered instead; written as <c>"fallback": true</c> so the analysis can count or
+    /// leave out such exposures.
+    /// </summary>
+    public bool Fallback { get; init; }
+
     internal override string Type => "scored";
 
     private protected override void WriteFields(Utf8JsonWriter writer)
@@ -110,6 +117,10 @@ public sealed record ScoredEvent : LogEvent
         if (LatencyMs is { } latency)
         {
             writer.WriteNumber("latencyMs", latency);
+        }
+        if (Fallback)
+        {
+            writer.WriteBoolean("fallback", true);
         }
     }
 }
