@@ -175,6 +175,10 @@ public static class HtmlReport
             s.Append("<li>Some units received several emails, so rates and means are per unit, with variances from the delta method.</li>");
         }
         s.Append(C, $"<li>Data: {Format.Count(r.Log.Lines)} log lines from {Format.Count(r.Log.Sources)} source(s), exposures from {E(Format.Date(r.FirstExposure))} to {E(Format.Date(r.LastExposure))}; {Format.Count(r.Log.DuplicateExposures)} repeated exposures counted once, {Format.Count(r.Log.MalformedLines)} malformed lines skipped.</li>");
+        if (r.Log.FallbackExposures > 0)
+        {
+            s.Append(C, $"<li>{Format.Count(r.Log.FallbackExposures)} exposures were answered by the control's model because the arm's own model was unavailable; they are {(r.Log.FallbacksExcluded ? "left out of" : "counted in")} the numbers above.</li>");
+        }
         return s.Append("</ul></section>\n").ToString();
     }
 

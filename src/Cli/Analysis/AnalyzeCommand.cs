@@ -28,6 +28,7 @@ internal static class AnalyzeCommand
         var format = new Option<string>("--format") { Description = "json, md, or html (a self-contained report with charts; give --out).", DefaultValueFactory = _ => "json" };
         format.AcceptOnlyFromAmong("json", "md", "html");
         var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output." };
+        var excludeFallbacks = new Option<bool>("--exclude-fallbacks") { Description = "Leave out exposures a fallback model scored (\"fallback\": true) instead of counting them for their arm." };
         var strict = new Option<bool>("--strict") { Description = "Fail on the first malformed line instead of skipping it." };
         var planned = new Option<long?>("--planned-units") { Description = "Planned total units; before they are reached, decisions use always-valid p-values." };
         var phase = new Option<string?>("--phase") { Description = "aa or ab (default: the latest phase in the log)." };
@@ -37,7 +38,7 @@ internal static class AnalyzeCommand
 
         var command = new Command("analyze", "Analyse an experiment's event log: sample-ratio check, tests per metric, verdict.")
         {
-            events, experiment, control, alpha, weights, asOf, since, format, output, strict, planned, phase, positive, storage,
+            events, experiment, control, alpha, weights, asOf, since, format, output, strict, planned, phase, positive, storage, excludeFallbacks,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -61,6 +62,7 @@ internal static class AnalyzeCommand
                 AsOf = ParseInstant("--as-of", parse.GetValue(asOf)),
                 Since = ParseInstant("--since", parse.GetValue(since)),
                 Strict = parse.GetValue(strict),
+                ExcludeFallbacks = parse.GetValue(excludeFallbacks),
                 PlannedUnits = plannedUnits,
                 Phase = parse.GetValue(phase) switch { "aa" => EventPhase.AA, "ab" => EventPhase.AB, _ => null },
                 PositiveIntents = [.. (parse.GetValue(positive) ?? "positive").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],

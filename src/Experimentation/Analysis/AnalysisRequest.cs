@@ -27,6 +27,9 @@ public sealed record AnalysisRequest
     /// <summary>Ignore events before this instant.</summary>
     public DateTimeOffset? Since { get; init; }
 
+    /// <summary>Leave out exposures scored by a fallback model (<c>"fallback": true</c>) instead of counting them for their arm.</summary>
+    public bool ExcludeFallbacks { get; init; }
+
     /// <summary>Fail on the first malformed line instead of skipping it.</summary>
     public bool Strict { get; init; }
 

@@ -18,7 +18,7 @@ public static class ExperimentAnalysis
         {
             throw new ArgumentOutOfRangeException(nameof(request), request.Since, "since must not be after as-of");
         }
-        var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents, request.Since);
+        var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents, request.Since, request.ExcludeFallbacks);
         foreach (string path in request.Events)
         {
             await EventSources.ReadAsync(reader, path, request.BlobConnectionString, request.Experiment, request.Since, request.AsOf, cancellationToken).ConfigureAwait(false);

@@ -38,4 +38,10 @@ public sealed record EventLogDiagnostics
 
     /// <summary>Units exposed to more than one arm, left out of the analysis.</summary>
     public long UnitsInSeveralArms { get; init; }
+
+    /// <summary>Exposures of the analysed experiment and phase scored by a fallback model (<c>"fallback": true</c>: the arm's own model was unavailable).</summary>
+    public long FallbackExposures { get; init; }
+
+    /// <summary>Whether those exposures were left out of every metric (<c>--exclude-fallbacks</c>); otherwise they count for their arm.</summary>
+    public bool FallbacksExcluded { get; init; }
 }

@@ -26,13 +26,14 @@ internal sealed class EventLogReader
 {
     private const int MaxMalformedExamples = 20;
     private const int BatchSize = 2048, BatchesInFlight = 4;
-    private const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64;
+    private const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64, IsFallback = 128;
 
     private readonly string? _experiment;
     private readonly byte[]? _experimentUtf8;
     private readonly long _asOfTicks;
     private readonly long _sinceTicks;
     private readonly bool _strict;
+    private readonly bool _excludeFallbacks;
     private readonly HashSet<string> _positiveIntents;
 
     private readonly ChunkedList<Record> _records = new();
@@ -57,8 +58,9 @@ internal sealed class EventLogReader
     // Join-side counts.
     private long _duplicateExposures, _duplicateOutcomes;
 
-    public EventLogReader(string? experiment, DateTimeOffset? asOf, bool strict, IEnumerable<string>? positiveIntents = null, DateTimeOffset? since = null)
+    public EventLogReader(string? experiment, DateTimeOffset? asOf, bool strict, IEnumerable<string>? positiveIntents = null, DateTimeOffset? since = null, bool excludeFallbacks = false)
     {
+        _excludeFallbacks = excludeFallbacks;
         _sinceTicks = since?.UtcTicks ?? long.MinValue;
         _experiment = experiment;
         _experimentUtf8 = experiment is null ? null : Encoding.UTF8.GetBytes(experiment);
@@ -239,7 +241,7 @@ internal sealed class EventLogReader
 
         EventType type = EventType.Missing;
         ReadOnlySpan<byte> id = default, experiment = default, arm = default, unit = default, intent = default, trueIntent = default, model = default;
-        bool hasId = false, hasTs = false, hasTrueIntent = false, hasHandling = false, hasExperiment = false, hasArm = false, hasUnit = false, hasIntent = false, hasModel = false;
+        bool hasId = false, hasTs = false, hasTrueIntent = false, hasHandling = false, hasExperiment = false, hasArm = false, hasUnit = false, hasIntent = false, hasModel = false, fallback = false;
         long ts = 0;
         double handling = 0;
         byte phase = 0;
@@ -283,6 +285,15 @@ internal sealed class EventLogReader
             if (field == F.LatencyMs)
             {
                 reader.Skip();
+                continue;
+            }
+            if (field == F.Fallback)
+            {
+                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                {
+                    return "fallback must be true or false";
+                }
+                fallback = reader.TokenType == JsonTokenType.True;
                 continue;
             }
             if (reader.TokenType != JsonTokenType.String)
@@ -388,6 +399,7 @@ internal sealed class EventLogReader
             e.Phase = phase;
             e.Intent = hasIntent ? (short)InternIntent(intent) : (short)-1;
             e.Model = hasModel ? (short)_models.Intern(model) : (short)-1;
+            e.Flags = fallback ? IsFallback : (byte)0;
         }
         else if (type == EventType.Reply)
         {
@@ -425,7 +437,7 @@ internal sealed class EventLogReader
                     return;
                 }
             }
-            r.Flags |= HasExposure;
+            r.Flags = (byte)((r.Flags & ~IsFallback) | HasExposure | (e.Flags & IsFallback));
             if (e.Type == EventType.Assigned)
             {
                 r.Flags |= IsTemplate;
@@ -488,7 +500,7 @@ internal sealed class EventLogReader
         Array.Fill(unitArm, (short)-1);
         bool isTemplate = false;
         var timedUpTo = new int[arms];
-        long first = long.MaxValue, last = long.MinValue, orphans = 0;
+        long first = long.MaxValue, last = long.MinValue, orphans = 0, fallbacks = 0;
         for (int i = 0; i < _records.Count; i++)
         {
             ref Record r = ref _records[i];
@@ -500,6 +512,14 @@ internal sealed class EventLogReader
             if (!Selected(in r, experiment, chosen))
             {
                 continue;
+            }
+            if ((r.Flags & IsFallback) != 0)
+            {
+                fallbacks++;
+                if (_excludeFallbacks)
+                {
+                    continue;
+                }
             }
             isTemplate |= (r.Flags & IsTemplate) != 0;
             timedUpTo[r.Arm] += (r.Flags & HasHandling) != 0 ? 1 : 0;
@@ -530,7 +550,7 @@ internal sealed class EventLogReader
         for (int i = 0; i < _records.Count; i++)
         {
             ref Record r = ref _records[i];
-            if ((r.Flags & HasExposure) == 0 || !Selected(in r, experiment, chosen) || unitArm[r.Unit] < 0)
+            if ((r.Flags & HasExposure) == 0 || !Selected(in r, experiment, chosen) || unitArm[r.Unit] < 0 || (_excludeFallbacks && (r.Flags & IsFallback) != 0))
             {
                 continue;
             }
@@ -640,6 +660,8 @@ internal sealed class EventLogReader
                 AfterAsOf = _afterAsOf,
                 BeforeSince = _beforeSince,
                 UnitsInSeveralArms = conflicted,
+                FallbackExposures = fallbacks,
+                FallbacksExcluded = _excludeFallbacks,
             },
         };
     }
@@ -708,11 +730,11 @@ internal sealed class EventLogReader
     private static class F
     {
         public const int Type = 1, Id = 2, Ts = 3, Experiment = 4, Arm = 5, Unit = 6, Intent = 7, TrueIntent = 8,
-            HandlingSeconds = 9, Confidence = 10, Model = 11, Phase = 12, LatencyMs = 13;
+            HandlingSeconds = 9, Confidence = 10, Model = 11, Phase = 12, LatencyMs = 13, Fallback = 14;
     }
 
     private static readonly string[] FieldNames =
-        ["", "type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "latencyMs"];
+        ["", "type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "latencyMs", "fallback"];
 
     private static int FieldOf(ref Utf8JsonReader reader)
     {
@@ -738,6 +760,7 @@ internal sealed class EventLogReader
             5 when name.SequenceEqual("model"u8) => F.Model,
             5 when name.SequenceEqual("phase"u8) => F.Phase,
             6 when name.SequenceEqual("intent"u8) => F.Intent,
+            8 when name.SequenceEqual("fallback"u8) => F.Fallback,
             9 when name.SequenceEqual("latencyMs"u8) => F.LatencyMs,
             10 when name.SequenceEqual("experiment"u8) => F.Experiment,
             10 when name.SequenceEqual("trueIntent"u8) => F.TrueIntent,

@@ -191,4 +191,34 @@ public sealed class EventLogReaderTests
     {
         Assert.False(Rfc3339.TryParseUtcTicks(Encoding.UTF8.GetBytes(text), out _));
     }
+
+    [Theory]
+    [InlineData(false, 3, 2)]
+    [InlineData(true, 2, 1)]
+    public void Complete_FallbackExposures_AreCounted_AndLeftOutWhenAsked(bool exclude, long challengerExposures, long challengerLabelled)
+    {
+        string fallback = Scored("c3", "challenger").Replace("\"confidence\":0.8}", "\"confidence\":0.8,\"fallback\":true}", StringComparison.Ordinal);
+        string log = Scored("c1", "challenger") + Outcome("c1", "positive", 10) + Scored("c2", "challenger") + fallback + Outcome("c3", "positive", 20)
+            + Scored("k1", "champion") + Outcome("k1", "positive", 30);
+        var reader = new EventLogReader(null, null, strict: true, excludeFallbacks: exclude);
+        reader.Read(new MemoryStream(Encoding.UTF8.GetBytes(log)), "log.jsonl");
+
+        var obs = reader.Complete();
+
+        var challenger = obs.Arms.Single(a => a.Name == "challenger");
+        Assert.Equal(challengerExposures, challenger.Exposures);
+        Assert.Equal(challengerLabelled, challenger.Accuracy.Count);
+        Assert.Equal(1, obs.Diagnostics.FallbackExposures);
+        Assert.Equal(exclude, obs.Diagnostics.FallbacksExcluded);
+    }
+
+    [Fact]
+    public void Fallback_ThatIsNotABoolean_IsAMalformedLineNamingTheField()
+    {
+        string bad = Scored("a", "x").Replace("\"confidence\":0.8}", "\"confidence\":0.8,\"fallback\":\"yes\"}", StringComparison.Ordinal);
+
+        var ex = Assert.Throws<EventLogException>(() => Read(bad, strict: true));
+
+        Assert.Contains("fallback must be true or false", ex.Message, StringComparison.Ordinal);
+    }
 }
