@@ -112,12 +112,24 @@ internal static class ExperimentAnalyzer
     private static HandlingDistribution? Distribution(IReadOnlyList<ArmObservations> arms)
     {
         const int Bins = 40;
-        var values = arms.SelectMany(a => a.HandlingValues).Where(v => v > 0).ToList();
-        if (values.Count == 0)
+        // Bounds in one pass over the values the arms already hold: no copy of millions of times.
+        double min = double.MaxValue, max = 0;
+        foreach (var arm in arms)
+        {
+            foreach (double v in arm.HandlingValues)
+            {
+                if (v > 0)
+                {
+                    min = Math.Min(min, v);
+                    max = Math.Max(max, v);
+                }
+            }
+        }
+        if (max == 0)
         {
             return null;
         }
-        double low = Math.Log10(values.Min()), high = Math.Log10(values.Max());
+        double low = Math.Log10(min), high = Math.Log10(max);
         if (high - low < 1e-9)
         {
             (low, high) = (low - 0.5, high + 0.5);
