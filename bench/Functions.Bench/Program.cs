@@ -66,7 +66,7 @@ Console.WriteLine($"{texts.Count} texts from {Path.GetFileName(File.Exists(parak
     $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {WrkVersion()}");
 
 // 1. HTTP.
-int port = FreePort();
+int port = TestProcess.FreePort();
 string[] appArgs =
 [
     "--urls", $"http://127.0.0.1:{port}", $"--Verdict:StorageConnectionString={connection}", "--Verdict:DefaultModel=demo-champion@1",
@@ -237,13 +237,6 @@ static List<string> ReadTexts(string csv)
         }
     }
     return texts;
-}
-
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
 }
 
 static string WrkVersion()

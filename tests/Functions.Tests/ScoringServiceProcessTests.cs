@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Verdict.TestUtilities;
@@ -22,45 +20,18 @@ public sealed class ScoringServiceProcessTests(FunctionsFixture fixture) : IClas
         return dll;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task TheServiceScoresTheGpuModel_AndWhenItStops_TheControlsModelAnswersMarkedAsFallback()
     {
-        int port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { ServiceDll(), "--urls", $"http://127.0.0.1:{port}" })
+        int port = TestProcess.FreePort();
+        using var service = TestProcess.StartServer("dotnet", [ServiceDll(), "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
         {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["Scoring__BlobConnectionString"] = fixture.Azurite.ConnectionString;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var service = Process.Start(start)!;
-        _ = service.StandardOutput.ReadToEndAsync();
-        _ = service.StandardError.ReadToEndAsync();
+            ["Scoring__BlobConnectionString"] = fixture.Azurite.ConnectionString,
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
         try
         {
-            using (var probe = new HttpClient())
-            {
-                bool up = false;
-                for (int i = 0; i < 100 && !up && !service.HasExited; i++)
-                {
-                    try
-                    {
-                        up = (await probe.GetAsync($"http://127.0.0.1:{port}/health")).IsSuccessStatusCode;
-                    }
-                    catch (HttpRequestException)
-                    {
-                        await Task.Delay(100);
-                    }
-                }
-                Assert.True(up, "the scoring service came up");
-            }
+            Assert.NotNull(await TestProcess.WaitForHttpAsync($"http://127.0.0.1:{port}/health", service));
             using var app = fixture.App("log-gpu-process", settings: new Dictionary<string, string>
             {
                 ["Verdict:ScoringServiceUrl"] = $"http://127.0.0.1:{port}",

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Verdict.TestUtilities;
@@ -16,15 +15,10 @@ public sealed class BicepTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static (int Code, string Output) Check(string folder)
+    private static async Task<(int Code, string Output)> CheckAsync(string folder)
     {
-        var start = new ProcessStartInfo(Path.Combine(Infra, "check-bicep.sh")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(folder);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the check finished");
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = await TestProcess.RunAsync(Path.Combine(Infra, "check-bicep.sh"), [folder], TimeSpan.FromMinutes(3));
+        return (code, stdout + stderr);
     }
 
     /// <summary>A copy of infra/bicep with <paramref name="file"/> edited.</summary>
@@ -46,20 +40,20 @@ public sealed class BicepTests : IDisposable
     }
 
     [Fact]
-    public void TheTemplates_BuildAndLintWithoutAWarning()
+    public async Task TheTemplates_BuildAndLintWithoutAWarning()
     {
-        var (code, output) = Check(Path.Combine(Infra, "bicep"));
+        var (code, output) = await CheckAsync(Path.Combine(Infra, "bicep"));
 
         Assert.True(code == 0, output);
         Assert.Matches(@"\d+ Bicep files: built and linted, no warnings", output);
     }
 
     [Fact]
-    public void AMisspelledProperty_WhichBicepOnlyWarnsAbout_FailsTheCheck()
+    public async Task AMisspelledProperty_WhichBicepOnlyWarnsAbout_FailsTheCheck()
     {
         string broken = BrokenCopy("modules/storage.bicep", s => s.Replace("minimumTlsVersion:", "minimumTlsVersionn:", StringComparison.Ordinal));
 
-        var (code, output) = Check(broken);
+        var (code, output) = await CheckAsync(broken);
 
         Assert.Equal(1, code);
         Assert.Contains("storage.bicep", output, StringComparison.Ordinal);
@@ -67,11 +61,11 @@ public sealed class BicepTests : IDisposable
     }
 
     [Fact]
-    public void ALinterWarning_FailsTheCheck()
+    public async Task ALinterWarning_FailsTheCheck()
     {
         string broken = BrokenCopy("modules/roles.bicep", s => s.Replace("param roleIds array", "param roleIds array\nparam unused string = 'x'", StringComparison.Ordinal));
 
-        var (code, output) = Check(broken);
+        var (code, output) = await CheckAsync(broken);
 
         Assert.Equal(1, code);
         Assert.Contains("no-unused-params", output, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Verdict.TestUtilities;
 
@@ -20,17 +19,9 @@ public sealed class BrowserTests : IDisposable
     private static async Task<(string Stdout, string Stderr)> ChromiumAsync(params string[] arguments)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run scripts/install-tools.sh (Debian package chromium)");
-        var start = new ProcessStartInfo(Chromium) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--enable-logging=stderr", "--v=0" }.Concat(arguments))
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(limit.Token);
-        return (await stdout, await stderr);
+        string[] options = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--enable-logging=stderr", "--v=0"];
+        var (_, stdout, stderr) = await TestProcess.RunAsync(Chromium, [.. options, .. arguments], TimeSpan.FromSeconds(90));
+        return (stdout, stderr);
     }
 
     [Theory]
