@@ -26,7 +26,9 @@ internal sealed class ModelTargets(ScoringRuntime runtime)
         {
             _gpu[info.Reference.ToString()] = string.Equals(info.Manifest.Target, "gpu", StringComparison.OrdinalIgnoreCase);
         }
-        return _gpu.GetValueOrDefault(key);
+        // Remembered even when absent, so a reference the registry lacks does not list it again on every email
+        // (scoring it locally then reports it unpublished).
+        return _gpu.GetOrAdd(key, false);
     }
 }
 

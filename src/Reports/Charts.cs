@@ -19,8 +19,12 @@ internal static partial class Charts
     /// <summary>An arm's colour: its place among the result's arms, the same in every chart.</summary>
     private static Color ArmColor(AnalysisResult result, string arm)
     {
-        int index = result.Arms.Select(a => a.Name).ToList().IndexOf(arm);
-        return Color.FromHex(Palette[Math.Max(0, index) % Palette.Length]);
+        int index = 0;
+        while (index < result.Arms.Count && result.Arms[index].Name != arm)
+        {
+            index++;
+        }
+        return Color.FromHex(Palette[index % Palette.Length]);
     }
 
     /// <summary>Cumulative lift of each arm over the control with its interval (band) and confidence sequence (dashed), day by day.</summary>
@@ -73,8 +77,12 @@ internal static partial class Charts
         var plot = NewPlot();
         double[] logEdges = [.. d.BinEdges.Select(Math.Log10)];
         int arm = 0;
-        foreach (var (name, counts) in d.Counts.OrderBy(c => result.Arms.Select(a => a.Name).ToList().IndexOf(c.Key)))
+        foreach (string name in result.Arms.Select(a => a.Name))
         {
+            if (!d.Counts.TryGetValue(name, out var counts))
+            {
+                continue;
+            }
             long total = counts.Sum();
             if (total == 0)
             {

@@ -44,7 +44,7 @@ public static class HtmlReport
         html.Append("<section><h2>Arms</h2>").Append(ArmsTable(result, models)).Append("</section>\n");
         foreach (var metric in result.Metrics)
         {
-            html.Append(C, $"<section><h2>{E(MetricTitle(metric.Metric))}</h2>").Append(MetricTables(metric, result)).Append("</section>\n");
+            html.Append(C, $"<section><h2>{E(MetricTitle(metric.Metric))}</h2>").Append(MetricTables(metric)).Append("</section>\n");
         }
         if (result.Kind == "template")
         {
@@ -92,7 +92,7 @@ public static class HtmlReport
         return t.Append("</tbody></table></div>").ToString();
     }
 
-    private static string MetricTables(MetricResult metric, AnalysisResult result)
+    private static string MetricTables(MetricResult metric)
     {
         bool time = metric.Metric == "handlingSeconds";
         var t = new StringBuilder("<div class=\"scroll\"><table><thead><tr><th>arm</th><th>n</th>");
@@ -124,7 +124,6 @@ public static class HtmlReport
         {
             t.Append(C, $"<p class=\"note\">All arms together ({E(TestName(omnibus.Test))}): {E(Format.P(omnibus.PValue))}{(omnibus.Significant ? ", significant" : ", not significant")}.</p>");
         }
-        _ = result;
         return t.ToString();
     }
 

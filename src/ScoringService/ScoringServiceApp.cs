@@ -65,15 +65,17 @@ public static class ScoringServiceApp
 
         app.MapPost("/score/batch", async (HttpRequest request, Batchers batchers, ScoringServiceOptions options, CancellationToken ct) =>
         {
-            JsonElement body;
+            JsonDocument document;
             try
             {
-                body = (await JsonDocument.ParseAsync(request.Body, cancellationToken: ct).ConfigureAwait(false)).RootElement;
+                document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct).ConfigureAwait(false);
             }
             catch (JsonException)
             {
                 return Problem("$", "the body is not valid JSON");
             }
+            using var parsed = document;
+            var body = document.RootElement;
             if (body.ValueKind != JsonValueKind.Object)
             {
                 return Problem("$", "send {\"model\": \"name@version\", \"texts\": [...]}");
