@@ -24,7 +24,7 @@ internal sealed record ReplyResponse(string MessageId, string Intent, double Con
 /// assignment by message id. Email text is scored and forgotten: it never reaches the log or a trace.
 /// </summary>
 internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, EventLogWriter log, FunctionsOptions options, TimeProvider time,
-    ModelTargets targets, GpuScoringClient gpu, ExperimentStore experiments, ILogger<EmailService> logger)
+    ModelTargets targets, GpuScoringClient gpu, ILogger<EmailService> logger)
 {
     private readonly RecentAnswers<ScoreResponse> _scored = new(options.IdempotencyEntries);
     private readonly RecentAnswers<TemplateAssignment> _assigned = new(options.IdempotencyEntries);
@@ -216,7 +216,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
             }
             catch (GpuUnavailableException ex)
             {
-                var instead = await FallbackModelAsync(assignment, field, ct).ConfigureAwait(false);
+                var instead = FallbackModel(assignment, field);
                 logger.LogWarning("{Model} unavailable, scored with {Fallback}: {Reason}", model, instead, ex.Message);
                 Telemetry.GpuFallbacks.Add(1, new KeyValuePair<string, object?>("model", model.ToString()));
                 score = await ScoreTextAsync(instead, r.Text, field, ct).ConfigureAwait(false);
@@ -258,17 +258,11 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         }
     }
 
-    /// <summary>The model that answers when the GPU service cannot: the experiment's control arm, else the app's default model.</summary>
-    private async Task<ModelReference> FallbackModelAsync(ArmAssignment? assignment, string field, CancellationToken ct)
-    {
-        if (assignment is not null && (await experiments.GetAsync(assignment.Experiment, ct).ConfigureAwait(false))?.Definition is { } definition
-            && definition.Arms.FirstOrDefault(a => a.Name == definition.ControlArm) is { } control)
-        {
-            return ModelReference.Parse(control.Serves);
-        }
-        return options.DefaultModel is { } name ? ModelReference.Parse(name)
-            : throw new RequestProblem(field, "the GPU scoring service is unavailable and there is no control or default model to fall back on", StatusCodes.Status503ServiceUnavailable);
-    }
+    /// <summary>The model that answers when the GPU service cannot: the experiment's control arm (from the assigner's cached definition), else the app's default model.</summary>
+    private ModelReference FallbackModel(ArmAssignment? assignment, string field) =>
+        assignment?.ControlServes is { } control ? ModelReference.Parse(control)
+        : options.DefaultModel is { } name ? ModelReference.Parse(name)
+        : throw new RequestProblem(field, "the GPU scoring service is unavailable and there is no control or default model to fall back on", StatusCodes.Status503ServiceUnavailable);
 
     private ModelReference DefaultModel(string field) =>
         options.DefaultModel is { } name ? ModelReference.Parse(name)

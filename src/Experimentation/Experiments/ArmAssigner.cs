@@ -28,7 +28,11 @@ public enum AssignmentReason
 /// <param name="Serves">The model reference or template id to use for this unit.</param>
 /// <param name="Phase">The experiment's phase at assignment.</param>
 /// <param name="Reason">Why.</param>
-public sealed record ArmAssignment(string Experiment, string Arm, string Serves, ExperimentPhase Phase, AssignmentReason Reason);
+public sealed record ArmAssignment(string Experiment, string Arm, string Serves, ExperimentPhase Phase, AssignmentReason Reason)
+{
+    /// <summary>What the control arm serves: the fallback when what <see cref="Serves"/> names cannot be reached.</summary>
+    public string? ControlServes { get; init; }
+}
 
 /// <summary>Assigns units to arms: sticky (the same unit always gets the same arm for a given seed and weights), across processes.</summary>
 public interface IArmAssigner
@@ -74,22 +78,24 @@ public sealed class ArmAssigner : IArmAssigner
             return null;
         }
         var control = definition.Arms.First(a => a.Name == definition.ControlArm);
+        ArmAssignment Assign(string arm, string serves, AssignmentReason reason) =>
+            new(experiment, arm, serves, definition.Phase, reason) { ControlServes = control.Serves };
         switch (definition.Phase)
         {
             case ExperimentPhase.Draft:
-                return new ArmAssignment(experiment, control.Name, control.Serves, definition.Phase, AssignmentReason.NotStarted);
+                return Assign(control.Name, control.Serves, AssignmentReason.NotStarted);
             case ExperimentPhase.Decided or ExperimentPhase.Promoted:
                 var winner = definition.Arms.FirstOrDefault(a => a.Name == definition.Winner) ?? control;
-                return new ArmAssignment(experiment, winner.Name, winner.Serves, definition.Phase, AssignmentReason.Decided);
+                return Assign(winner.Name, winner.Serves, AssignmentReason.Decided);
             case ExperimentPhase.RolledBack:
-                return new ArmAssignment(experiment, control.Name, control.Serves, definition.Phase, AssignmentReason.RolledBack);
+                return Assign(control.Name, control.Serves, AssignmentReason.RolledBack);
         }
 
         var variant = await _features.GetVariantAsync(experiment, new TargetingContext { UserId = unit }, cancellationToken).ConfigureAwait(false);
         var arm = definition.Arms.FirstOrDefault(a => a.Name == variant?.Name) ?? control;
         return definition.Phase == ExperimentPhase.AA
-            ? new ArmAssignment(experiment, arm.Name, control.Serves, definition.Phase, AssignmentReason.AllocatedAA)
-            : new ArmAssignment(experiment, arm.Name, arm.Serves, definition.Phase, AssignmentReason.Allocated);
+            ? Assign(arm.Name, control.Serves, AssignmentReason.AllocatedAA)
+            : Assign(arm.Name, arm.Serves, AssignmentReason.Allocated);
     }
 }
 
