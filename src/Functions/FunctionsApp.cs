@@ -1,3 +1,4 @@
+using Azure.Core;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -41,22 +42,20 @@ public static class FunctionsApp
         {
             var options = new FunctionsOptions();
             sp.GetRequiredService<IConfiguration>().GetSection("Verdict").Bind(options);
-            options.StorageConnectionString ??= Environment.GetEnvironmentVariable("VERDICT_STORAGE_CONNECTION_STRING")
-                ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage");
             options.Validate();
             return options;
         });
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => ScoringRuntime.Create(
-            new ScoringOptions { BlobConnectionString = sp.GetRequiredService<FunctionsOptions>().StorageConnectionString },
-            sp.GetRequiredService<ILoggerFactory>()));
+        // Tokens for an identity-based account come from a TokenCredential registered by the host, if any.
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<FunctionsOptions>().ResolveStorage(sp.GetRequiredService<IConfiguration>(), sp.GetService<TokenCredential>()));
+        builder.Services.AddSingleton(sp => ScoringRuntime.Create(new ScoringOptions(), sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<ScoringRuntime>().Scorer);
-        builder.Services.AddSingleton(sp => new ExperimentStore(new BlobContainerClient(sp.GetRequiredService<FunctionsOptions>().StorageConnectionString, ExperimentStore.DefaultContainer)));
+        builder.Services.AddSingleton(sp => new ExperimentStore(sp.GetRequiredService<StorageAccount>().Container(ExperimentStore.DefaultContainer)));
         builder.Services.AddSingleton<IArmAssigner>(sp => new ArmAssigner(sp.GetRequiredService<ExperimentStore>(), time: sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<FunctionsOptions>();
-            return new EventLogWriter(new BlobContainerClient(options.StorageConnectionString, options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
+            return new EventLogWriter(sp.GetRequiredService<StorageAccount>().Container(options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
         });
         builder.Services.AddSingleton<EmailService>();
         builder.Services.AddSingleton<ModelTargets>();
@@ -165,7 +164,7 @@ public static class FunctionsApp
             return Results.Ok(await service.RecordReplyAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
         }));
 
-        app.MapGet("/api/experiments/{id}/report", (string id, string? format, ExperimentStore store, ScoringRuntime scoring, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        app.MapGet("/api/experiments/{id}/report", (string id, string? format, ExperimentStore store, ScoringRuntime scoring, StorageAccount storage, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
             if (format is not (null or "json" or "md" or "html"))
             {
@@ -184,7 +183,7 @@ public static class FunctionsApp
                     Weights = definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
                     PlannedUnits = definition.PlannedUnitsPerArm > 0 ? definition.PlannedUnitsPerArm * definition.Arms.Count : null,
                     Control = definition.ControlArm,
-                    BlobConnectionString = options.StorageConnectionString,
+                    BlobService = storage.Blobs,
                 }, ct).ConfigureAwait(false);
             }
             catch (EventLogException ex)

@@ -1,10 +1,31 @@
+using Azure.Core;
+using Verdict.Scoring.Hosting;
+
 namespace Verdict.Functions;
 
 /// <summary>Settings of the Functions app (configuration section <c>Verdict</c>).</summary>
 public sealed class FunctionsOptions
 {
-    /// <summary>Storage for models, experiments, the event log and queues; by default <c>VERDICT_STORAGE_CONNECTION_STRING</c>, else <c>AzureWebJobsStorage</c>.</summary>
+    /// <summary>
+    /// Storage for models, experiments, the event log and queues, as a connection string. Set this, or
+    /// <see cref="StorageAccountName"/>, or the two service URIs. When none of them is set, the app reads
+    /// <c>VERDICT_STORAGE_CONNECTION_STRING</c>, then the Functions host's own <c>AzureWebJobsStorage</c>
+    /// (a connection string, or <c>AzureWebJobsStorage__accountName</c> / <c>__blobServiceUri</c> and
+    /// <c>__queueServiceUri</c> / <c>__clientId</c> for an identity-based connection).
+    /// </summary>
     public string? StorageConnectionString { get; set; }
+
+    /// <summary>A storage account in public Azure reached with the app's managed identity: no key in any setting.</summary>
+    public string? StorageAccountName { get; set; }
+
+    /// <summary>The Blob service URI of an account reached with Entra ID (other clouds, private endpoints; HTTPS).</summary>
+    public string? StorageBlobServiceUri { get; set; }
+
+    /// <summary>The Queue service URI of an account reached with Entra ID (HTTPS).</summary>
+    public string? StorageQueueServiceUri { get; set; }
+
+    /// <summary>The client id of a user-assigned managed identity; unset means the system-assigned one (locally, the developer's sign-in).</summary>
+    public string? StorageClientId { get; set; }
 
     /// <summary>The event log's container.</summary>
     public string EventContainer { get; set; } = "events";
@@ -53,13 +74,49 @@ public sealed class FunctionsOptions
     /// <summary>How long the circuit to the GPU service stays open after it trips, before a trial call.</summary>
     public TimeSpan GpuBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The storage the app uses: its own settings, else <c>VERDICT_STORAGE_CONNECTION_STRING</c>, else the
+    /// host's <c>AzureWebJobsStorage</c> connection. Tokens for an identity-based account come from
+    /// <paramref name="credential"/> when given.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No storage is set, or its settings are invalid; the message names the setting.</exception>
+    public StorageAccount ResolveStorage(IConfiguration configuration, TokenCredential? credential = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var own = new StorageSettings
+        {
+            ConnectionString = new("Verdict:StorageConnectionString", StorageConnectionString),
+            AccountName = new("Verdict:StorageAccountName", StorageAccountName),
+            BlobServiceUri = new("Verdict:StorageBlobServiceUri", StorageBlobServiceUri),
+            QueueServiceUri = new("Verdict:StorageQueueServiceUri", StorageQueueServiceUri),
+            ClientId = new("Verdict:StorageClientId", StorageClientId),
+        };
+        var environment = new StorageSettings
+        {
+            ConnectionString = new("VERDICT_STORAGE_CONNECTION_STRING", configuration["VERDICT_STORAGE_CONNECTION_STRING"]),
+        };
+        var host = new StorageSettings
+        {
+            ConnectionString = new("AzureWebJobsStorage", configuration["AzureWebJobsStorage"]),
+            AccountName = new("AzureWebJobsStorage__accountName", configuration["AzureWebJobsStorage:accountName"]),
+            BlobServiceUri = new("AzureWebJobsStorage__blobServiceUri", configuration["AzureWebJobsStorage:blobServiceUri"]),
+            QueueServiceUri = new("AzureWebJobsStorage__queueServiceUri", configuration["AzureWebJobsStorage:queueServiceUri"]),
+            ClientId = new("AzureWebJobsStorage__clientId", configuration["AzureWebJobsStorage:clientId"]),
+        };
+        var account = StorageAccount.Resolve(own, credential) ?? StorageAccount.Resolve(environment, credential) ?? StorageAccount.Resolve(host, credential)
+            ?? throw new InvalidOperationException(
+                "Say where storage is: Verdict:StorageConnectionString, Verdict:StorageAccountName, or Verdict:StorageBlobServiceUri with Verdict:StorageQueueServiceUri " +
+                "(else VERDICT_STORAGE_CONNECTION_STRING, or the host's AzureWebJobsStorage).");
+        if (account.Credential is not null && account.QueueServiceUri is null)
+        {
+            throw new InvalidOperationException("Verdict:StorageQueueServiceUri is required with Verdict:StorageBlobServiceUri: the app uses queues.");
+        }
+        return account;
+    }
+
     /// <summary>Throws when a setting is invalid, naming it.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(StorageConnectionString))
-        {
-            throw new InvalidOperationException("Verdict:StorageConnectionString is required (or VERDICT_STORAGE_CONNECTION_STRING / AzureWebJobsStorage).");
-        }
         if (MaxEmailChars < 1 || MaxBatch < 1 || MaxRequestBytes < 1024 || IdempotencyEntries < 1)
         {
             throw new InvalidOperationException("Verdict:MaxEmailChars, MaxBatch and IdempotencyEntries must be positive, MaxRequestBytes at least 1024.");

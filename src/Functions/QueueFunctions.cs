@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
+using Verdict.Scoring.Hosting;
 
 namespace Verdict.Functions;
 
@@ -144,7 +145,7 @@ internal sealed class QueueFunctions(EmailService service, QueueClients queues, 
 }
 
 /// <summary>Queue clients by name, each created in storage once, encoding messages as <c>host.json</c> says.</summary>
-internal sealed class QueueClients(FunctionsOptions options, QueueSettings settings)
+internal sealed class QueueClients(StorageAccount storage, QueueSettings settings)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> clients = new(StringComparer.Ordinal);
 
@@ -153,10 +154,10 @@ internal sealed class QueueClients(FunctionsOptions options, QueueSettings setti
 
     private async Task<QueueClient> CreateAsync(string name, CancellationToken ct)
     {
-        var client = new QueueClient(options.StorageConnectionString, name, new QueueClientOptions
-        {
-            MessageEncoding = settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None,
-        });
+        var queueOptions = new QueueClientOptions { MessageEncoding = settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
+        var client = storage.Credential is null
+            ? new QueueClient(storage.ConnectionString, name, queueOptions)
+            : new QueueClient(storage.QueueUri(name), storage.Credential, queueOptions);
         try
         {
             await client.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);

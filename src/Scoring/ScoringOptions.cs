@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Verdict.Scoring.Hosting;
 
 namespace Verdict.Scoring;
 
@@ -10,6 +11,15 @@ public sealed class ScoringOptions : IValidatableObject
 
     /// <summary>An Azure Storage connection string; when set, packages are read from <see cref="BlobContainer"/>.</summary>
     public string? BlobConnectionString { get; set; }
+
+    /// <summary>A storage account in public Azure, reached with the managed identity (no key); packages are read from <see cref="BlobContainer"/>.</summary>
+    public string? StorageAccountName { get; set; }
+
+    /// <summary>The Blob service URI of an account reached with Entra ID (other clouds, private endpoints).</summary>
+    public string? BlobServiceUri { get; set; }
+
+    /// <summary>The client id of a user-assigned managed identity for <see cref="StorageAccountName"/> or <see cref="BlobServiceUri"/>; unset means the system-assigned one.</summary>
+    public string? StorageClientId { get; set; }
 
     /// <summary>The Blob container of model packages.</summary>
     [Required]
@@ -29,14 +39,26 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxBatchSize { get; set; } = 256;
 
+    /// <summary>The storage settings, named as in configuration, for <see cref="StorageAccount.Resolve"/>.</summary>
+    internal StorageSettings StorageSettings => new()
+    {
+        ConnectionString = Setting(nameof(BlobConnectionString), BlobConnectionString),
+        AccountName = Setting(nameof(StorageAccountName), StorageAccountName),
+        BlobServiceUri = Setting(nameof(BlobServiceUri), BlobServiceUri),
+        ClientId = Setting(nameof(StorageClientId), StorageClientId),
+    };
+
+    private static StorageSetting Setting(string name, string? value) =>
+        new("Scoring:" + name, string.IsNullOrWhiteSpace(value) ? null : value);
+
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (string.IsNullOrWhiteSpace(LocalPath) && string.IsNullOrWhiteSpace(BlobConnectionString))
+        if (string.IsNullOrWhiteSpace(LocalPath) && StorageSettings.IsEmpty)
         {
             yield return new ValidationResult(
-                "Set Scoring:LocalPath (a folder of model packages) or Scoring:BlobConnectionString.",
-                [nameof(LocalPath), nameof(BlobConnectionString)]);
+                "Set Scoring:LocalPath (a folder of model packages), Scoring:BlobConnectionString, Scoring:StorageAccountName or Scoring:BlobServiceUri.",
+                [nameof(LocalPath), nameof(BlobConnectionString), nameof(StorageAccountName), nameof(BlobServiceUri)]);
         }
         if (LatestVersionRefreshInterval < TimeSpan.Zero)
         {

@@ -43,7 +43,10 @@ public static class ScoringServiceApp
         {
             var options = new ScoringOptions();
             sp.GetRequiredService<IConfiguration>().GetSection("Scoring").Bind(options);
-            options.BlobConnectionString ??= Environment.GetEnvironmentVariable("VERDICT_STORAGE_CONNECTION_STRING");
+            if (options.LocalPath is null && options.BlobConnectionString is null && options.StorageAccountName is null && options.BlobServiceUri is null)
+            {
+                options.BlobConnectionString = Environment.GetEnvironmentVariable("VERDICT_STORAGE_CONNECTION_STRING");
+            }
             return ScoringRuntime.Create(options, sp.GetRequiredService<ILoggerFactory>());
         });
         builder.Services.AddSingleton(sp =>

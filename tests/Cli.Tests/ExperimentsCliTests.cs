@@ -48,6 +48,14 @@ public sealed class ExperimentsCliTests(AzuriteFixture azurite) : IClassFixture<
         CliTests.Verdict([.. args, "--storage", azurite.ConnectionString]);
 
     [Fact]
+    public void Storage_NeitherAConnectionStringNorAnAccountName_ExitsNamingTheOption()
+    {
+        var (exit, _, err) = CliTests.Verdict("experiments", "list", "--storage", "Not_An-Account");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --storage 'Not_An-Account' is not a storage account name (3 to 24 lower-case letters and digits).", err.Trim());
+    }
+
+    [Fact]
     public void Create_WeightsNotSummingToOne_ExitsWithTheFieldNamed()
     {
         var (exit, _, err) = Create(Definition("bad-weights", 0.4));

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 
 namespace Verdict.TestUtilities;
@@ -8,6 +11,8 @@ namespace Verdict.TestUtilities;
 /// <summary>
 /// A real Azurite server on free ports with in-memory storage, started once per test collection.
 /// Installed by <c>scripts/install-tools.sh</c>; a missing install fails the tests with that hint.
+/// <see cref="WithOAuth"/> starts one on HTTPS that accepts Entra ID bearer tokens, as an account with
+/// identity-based access does.
 /// </summary>
 public sealed partial class AzuriteFixture : IDisposable
 {
@@ -17,6 +22,14 @@ public sealed partial class AzuriteFixture : IDisposable
     private readonly string _workspace;
 
     public AzuriteFixture()
+        : this(oauth: false)
+    {
+    }
+
+    /// <summary>Azurite on HTTPS (a self-signed certificate for 127.0.0.1, in <see cref="CertificatePath"/>) with basic OAuth: tokens are checked for issuer, audience and lifetime, not signature.</summary>
+    public static AzuriteFixture WithOAuth() => new(oauth: true);
+
+    private AzuriteFixture(bool oauth)
     {
         if (!File.Exists(RepositoryPaths.Azurite))
         {
@@ -24,6 +37,21 @@ public sealed partial class AzuriteFixture : IDisposable
         }
         _workspace = Path.Combine(Path.GetTempPath(), "verdict-azurite", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_workspace);
+        string scheme = "http";
+        var extra = new List<string>();
+        if (oauth)
+        {
+            scheme = "https";
+            Certificate = SelfSignedCertificate();
+            CertificatePath = Path.Combine(_workspace, "cert.pem");
+            File.WriteAllText(CertificatePath, Certificate.ExportCertificatePem());
+            string keyPath = Path.Combine(_workspace, "key.pem");
+            using (var key = Certificate.GetRSAPrivateKey()!)
+            {
+                File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+            }
+            extra.AddRange(["--oauth", "basic", "--cert", CertificatePath, "--key", keyPath]);
+        }
         var start = new ProcessStartInfo(RepositoryPaths.Azurite)
         {
             WorkingDirectory = _workspace,
@@ -35,7 +63,7 @@ public sealed partial class AzuriteFixture : IDisposable
         {
             "--blobPort", "0", "--queuePort", "0", "--tablePort", "0", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--skipApiVersionCheck", "--disableTelemetry", "--inMemoryPersistence", "--silent",
-        })
+        }.Concat(extra))
         {
             start.ArgumentList.Add(argument);
         }
@@ -61,10 +89,42 @@ public sealed partial class AzuriteFixture : IDisposable
         _ = _process.StandardError.ReadToEndAsync();
         BlobPort = ports["Blob"];
         QueuePort = ports["Queue"];
+        BlobServiceUri = new Uri($"{scheme}://127.0.0.1:{BlobPort}/devstoreaccount1");
+        QueueServiceUri = new Uri($"{scheme}://127.0.0.1:{QueuePort}/devstoreaccount1");
         ConnectionString =
-            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{ports["Table"]}/devstoreaccount1;";
+            $"DefaultEndpointsProtocol={scheme};AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+            $"BlobEndpoint={BlobServiceUri};QueueEndpoint={QueueServiceUri};" +
+            $"TableEndpoint={scheme}://127.0.0.1:{ports["Table"]}/devstoreaccount1;";
+    }
+
+    public Uri BlobServiceUri { get; }
+
+    public Uri QueueServiceUri { get; }
+
+    /// <summary>The HTTPS certificate (OAuth mode only).</summary>
+    public X509Certificate2? Certificate { get; }
+
+    /// <summary>The HTTPS certificate as PEM, for <c>SSL_CERT_FILE</c> of a process that must trust it (OAuth mode only).</summary>
+    public string? CertificatePath { get; }
+
+    /// <summary>An SDK transport that trusts this server's certificate (and only it), for clients in the test process.</summary>
+    public HttpClientTransport TrustingTransport() => new(new HttpClientHandler
+    {
+        ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+            errors == System.Net.Security.SslPolicyErrors.None || (Certificate is not null && certificate?.Thumbprint == Certificate.Thumbprint),
+    });
+
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
 
     public int BlobPort { get; }
@@ -77,6 +137,10 @@ public sealed partial class AzuriteFixture : IDisposable
     public BlobContainerClient Container(string name)
     {
         var options = new BlobClientOptions();
+        if (Certificate is not null)
+        {
+            options.Transport = TrustingTransport();
+        }
         options.Retry.MaxRetries = 1;
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
         options.Retry.Mode = RetryMode.Fixed;
@@ -107,6 +171,6 @@ public sealed partial class AzuriteFixture : IDisposable
         }
     }
 
-    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at http://[^:]+:(?<port>\d+)")]
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at https?://[^:]+:(?<port>\d+)")]
     private static partial Regex ListeningLine();
 }

@@ -74,7 +74,7 @@ resource service 'Microsoft.App/containerApps@2024-03-01' = {
           }
           env: [
             {
-              name: 'Verdict__StorageAccountName'
+              name: 'Scoring__StorageAccountName'
               value: storageName
             }
           ]

@@ -34,7 +34,7 @@ internal static class AnalyzeCommand
         var phase = new Option<string?>("--phase") { Description = "aa or ab (default: the latest phase in the log)." };
         phase.AcceptOnlyFromAmong("aa", "ab");
         var positive = new Option<string>("--positive-intents") { Description = "Reply intents counted as positive, comma-separated.", DefaultValueFactory = _ => "positive" };
-        var storage = new Option<string?>("--storage") { Description = $"Storage connection string for Blob paths (default: ${RegistryOptions.ConnectionStringVariable})." };
+        var storage = new Option<string?>("--storage") { Description = CliStorage.Description + " For blob:// and log:// paths." };
 
         var command = new Command("analyze", "Analyse an experiment's event log: sample-ratio check, tests per metric, verdict.")
         {
@@ -52,6 +52,7 @@ internal static class AnalyzeCommand
             {
                 throw new CliException("--planned-units must be positive.");
             }
+            var account = CliStorage.TryResolve(parse.GetValue(storage));
             var request = new AnalysisRequest
             {
                 Events = parse.GetValue(events) ?? [],
@@ -66,7 +67,7 @@ internal static class AnalyzeCommand
                 PlannedUnits = plannedUnits,
                 Phase = parse.GetValue(phase) switch { "aa" => EventPhase.AA, "ab" => EventPhase.AB, _ => null },
                 PositiveIntents = [.. (parse.GetValue(positive) ?? "positive").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
-                BlobConnectionString = parse.GetValue(storage) ?? Environment.GetEnvironmentVariable(RegistryOptions.ConnectionStringVariable),
+                BlobService = account?.Blobs,
             };
             if (request.Since > request.AsOf)
             {
@@ -76,7 +77,7 @@ internal static class AnalyzeCommand
             string text = parse.GetValue(format) switch
             {
                 "md" => AnalysisFormats.ToMarkdown(result),
-                "html" => Verdict.Reports.HtmlReport.Render(result, models: await OfflineMetricsAsync(request.BlobConnectionString, result, cancellationToken).ConfigureAwait(false)),
+                "html" => Verdict.Reports.HtmlReport.Render(result, models: await OfflineMetricsAsync(account, result, cancellationToken).ConfigureAwait(false)),
                 _ => AnalysisFormats.ToJson(result) + "\n",
             };
             await Output.WriteAsync(parse.GetValue(output), text, cancellationToken).ConfigureAwait(false);
@@ -86,13 +87,13 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>The served models' offline metrics from the Blob registry when storage is configured; none otherwise.</summary>
-    private static async Task<IReadOnlyDictionary<string, Verdict.Reports.OfflineMetrics>?> OfflineMetricsAsync(string? connection, AnalysisResult result, CancellationToken ct)
+    private static async Task<IReadOnlyDictionary<string, Verdict.Reports.OfflineMetrics>?> OfflineMetricsAsync(StorageAccount? account, AnalysisResult result, CancellationToken ct)
     {
-        if (connection is null)
+        if (account is null)
         {
             return null;
         }
-        using var runtime = ScoringRuntime.Create(new ScoringOptions { BlobConnectionString = connection });
+        using var runtime = ScoringRuntime.Create(new ScoringOptions(), account);
         return await Verdict.Reports.OfflineMetricsReader.ReadAsync(runtime.Registry, result, ct).ConfigureAwait(false);
     }
 

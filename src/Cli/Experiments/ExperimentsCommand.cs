@@ -17,7 +17,7 @@ internal static class ExperimentsCommand
 {
     internal static readonly Option<string?> Storage = new("--storage")
     {
-        Description = $"An Azure Storage connection string (default: ${RegistryOptions.ConnectionStringVariable}).",
+        Description = CliStorage.Description,
     };
 
     public static Command Create()
@@ -34,9 +34,9 @@ internal static class ExperimentsCommand
         {
             var definition = ReadDefinition(parse.GetValue(file)!);
             var folder = parse.GetValue(registry);
-            using var runtime = ScoringRuntime.Create(folder is not null
-                ? new ScoringOptions { LocalPath = folder.FullName }
-                : new ScoringOptions { BlobConnectionString = ConnectionString(parse) });
+            using var runtime = folder is not null
+                ? ScoringRuntime.Create(new ScoringOptions { LocalPath = folder.FullName })
+                : ScoringRuntime.Create(new ScoringOptions(), Account(parse));
             // One listing of the registry answers every arm.
             var published = (await runtime.Registry.ListAsync(ct).ConfigureAwait(false)).Select(v => v.Reference.ToString()).ToHashSet(StringComparer.Ordinal);
             var store = StoreOf(parse);
@@ -116,7 +116,7 @@ internal static class ExperimentsCommand
                     Alpha = stored.Definition.Alpha,
                     PlannedUnits = stored.Definition.PlannedUnitsPerArm * stored.Definition.Arms.Count,
                     Weights = stored.Definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
-                    BlobConnectionString = ConnectionString(parse),
+                    BlobService = Account(parse).Blobs,
                 }, ct).ConfigureAwait(false);
             }
             return (await lifecycle.StartAbAsync(id, aa, parse.GetValue(force), ct).ConfigureAwait(false)).Definition;
@@ -154,12 +154,10 @@ internal static class ExperimentsCommand
 
     private static Argument<string> Id() => new("id") { Description = "The experiment id." };
 
-    internal static string ConnectionString(ParseResult parse) =>
-        parse.GetValue(Storage) ?? Environment.GetEnvironmentVariable(RegistryOptions.ConnectionStringVariable)
-            ?? throw new CliException($"say where experiments are stored: --storage CONNECTION_STRING or ${RegistryOptions.ConnectionStringVariable}.");
+    internal static StorageAccount Account(ParseResult parse) => CliStorage.Resolve(parse.GetValue(Storage), "experiments are stored");
 
     private static ExperimentStore StoreOf(ParseResult parse) =>
-        new(new BlobContainerClient(ConnectionString(parse), ExperimentStore.DefaultContainer));
+        new(Account(parse).Container(ExperimentStore.DefaultContainer));
 
     private static Task<int> RunAsync(ParseResult parse, Func<ExperimentLifecycle, Task<ExperimentDefinition>> action, CancellationToken ct) =>
         RunAsync(parse, (lifecycle, _) => action(lifecycle), ct);

@@ -55,9 +55,9 @@ internal static partial class SimulateCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            string connection = ExperimentsCommand.ConnectionString(parse);
+            var account = ExperimentsCommand.Account(parse);
             string id = parse.GetValue(experiment)!;
-            var store = new ExperimentStore(new BlobContainerClient(connection, ExperimentStore.DefaultContainer));
+            var store = new ExperimentStore(account.Container(ExperimentStore.DefaultContainer));
             var definition = (await store.GetAsync(id, ct).ConfigureAwait(false))?.Definition ?? throw new CliException($"there is no experiment '{id}'");
             if (definition.Phase is not (ExperimentPhase.AA or ExperimentPhase.AB))
             {
@@ -93,13 +93,13 @@ internal static partial class SimulateCommand
                 throw new CliException(ex.Message.Split(" (Parameter '")[0].Split(Environment.NewLine)[0]);
             }
 
-            var log = new BlobContainerClient(connection, parse.GetValue(container)!);
+            var log = account.Container(parse.GetValue(container)!);
             SimulationSummary summary;
             var writer = new EventLogWriter(log);
             await using (writer.ConfigureAwait(false))
             {
                 summary = parse.GetValue(queue) is { } queueName
-                    ? await ThroughQueueAsync(simulator, writer, QueueOf(connection, queueName), QueueOf(connection, queueName + "-poison"),
+                    ? await ThroughQueueAsync(simulator, writer, CliStorage.Queue(account, queueName), CliStorage.Queue(account, queueName + "-poison"),
                         parse.GetValue(resume), TimeSpan.FromSeconds(parse.GetValue(visibility)), parse.GetValue(acked), ct).ConfigureAwait(false)
                     : await simulator.RunAsync(writer, cancellationToken: ct).ConfigureAwait(false);
             }
@@ -242,8 +242,6 @@ internal static partial class SimulateCommand
         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
     }
 
-    private static QueueClient QueueOf(string connection, string name) =>
-        new(connection, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     private static List<CorpusEmail> ReadCorpus(FileInfo? file, string textColumn, string labelColumn) =>
         file is null

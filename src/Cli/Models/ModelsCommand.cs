@@ -85,7 +85,7 @@ internal static class ModelsCommand
         var registry = RegistryOptions.Add(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var runtime = ScoringRuntime.Create(registry.Resolve(parse));
+            using var runtime = registry.CreateRuntime(parse);
             var info = await runtime.Registry.PublishAsync(parse.GetValue(package)!.FullName, ct).ConfigureAwait(false);
             Console.WriteLine($"published {info.Reference}");
             return 0;
@@ -100,7 +100,7 @@ internal static class ModelsCommand
         var registry = RegistryOptions.Add(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var runtime = ScoringRuntime.Create(registry.Resolve(parse));
+            using var runtime = registry.CreateRuntime(parse);
             var versions = await runtime.Registry.ListAsync(ct).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
@@ -128,7 +128,7 @@ internal static class ModelsCommand
         command.SetAction(async (parse, ct) =>
         {
             var reference = ModelReference.Parse(parse.GetValue(model)!);
-            using var runtime = ScoringRuntime.Create(registry.Resolve(parse));
+            using var runtime = registry.CreateRuntime(parse);
             var score = await runtime.Scorer.ScoreAsync(reference, parse.GetValue(text)!, ct).ConfigureAwait(false);
             Console.WriteLine(JsonSerializer.Serialize(new
             {

@@ -1,13 +1,12 @@
 using System.CommandLine;
 using Verdict.Scoring;
+using Verdict.Scoring.Hosting;
 
 namespace Verdict.Cli.Models;
 
-/// <summary>The options that say where the model registry is: <c>--registry DIR</c> or a storage connection string.</summary>
+/// <summary>The options that say where the model registry is: <c>--registry DIR</c> or a storage account (<c>--storage</c>).</summary>
 internal sealed class RegistryOptions
 {
-    public const string ConnectionStringVariable = "VERDICT_STORAGE_CONNECTION_STRING";
-
     private readonly Option<DirectoryInfo?> _folder = new("--registry")
     {
         Description = "A local folder of model packages.",
@@ -15,7 +14,7 @@ internal sealed class RegistryOptions
 
     private readonly Option<string?> _connection = new("--storage")
     {
-        Description = $"An Azure Storage connection string (default: ${ConnectionStringVariable}); packages go to the 'models' container.",
+        Description = CliStorage.Description + " Packages go to its 'models' container.",
     };
 
     public static RegistryOptions Add(Command command)
@@ -26,18 +25,15 @@ internal sealed class RegistryOptions
         return options;
     }
 
-    public ScoringOptions Resolve(ParseResult parse)
+    /// <summary>The registry the options name: a folder, else the storage account's <c>models</c> container.</summary>
+    public ScoringRuntime CreateRuntime(ParseResult parse)
     {
-        var folder = parse.GetValue(_folder);
-        var connection = parse.GetValue(_connection) ?? Environment.GetEnvironmentVariable(ConnectionStringVariable);
-        if (folder is not null)
+        if (parse.GetValue(_folder) is { } folder)
         {
-            return new ScoringOptions { LocalPath = folder.FullName };
+            return ScoringRuntime.Create(new ScoringOptions { LocalPath = folder.FullName });
         }
-        if (!string.IsNullOrWhiteSpace(connection))
-        {
-            return new ScoringOptions { BlobConnectionString = connection };
-        }
-        throw new CliException($"say where the registry is: --registry DIR, --storage CONNECTION_STRING or ${ConnectionStringVariable}.");
+        var account = CliStorage.TryResolve(parse.GetValue(_connection))
+            ?? throw new CliException($"say where the registry is: --registry DIR, --storage CONNECTION_STRING_OR_ACCOUNT or ${CliStorage.Variable}.");
+        return ScoringRuntime.Create(new ScoringOptions(), account);
     }
 }

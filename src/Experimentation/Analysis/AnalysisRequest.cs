@@ -45,6 +45,9 @@ public sealed record AnalysisRequest
     /// <summary>Storage connection string for Blob paths.</summary>
     public string? BlobConnectionString { get; init; }
 
+    /// <summary>The Blob service for Blob paths, when the caller already reaches the account (with a managed identity, say); it wins over <see cref="BlobConnectionString"/>.</summary>
+    public Azure.Storage.Blobs.BlobServiceClient? BlobService { get; init; }
+
     /// <summary>Seed of the Monte Carlo for probability to be best.</summary>
     public int Seed { get; init; } = 20_261_122;
 }

@@ -21,7 +21,7 @@ public static class ExperimentAnalysis
         var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents, request.Since, request.ExcludeFallbacks);
         foreach (string path in request.Events)
         {
-            await EventSources.ReadAsync(reader, path, request.BlobConnectionString, request.Experiment, request.Since, request.AsOf, cancellationToken).ConfigureAwait(false);
+            await EventSources.ReadAsync(reader, path, new BlobAccess(request.BlobService, request.BlobConnectionString), request.Experiment, request.Since, request.AsOf, cancellationToken).ConfigureAwait(false);
         }
         return Analyze(reader, request);
     }

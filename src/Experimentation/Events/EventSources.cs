@@ -3,6 +3,9 @@ using Azure.Storage.Blobs.Models;
 
 namespace Verdict.Experimentation.Events;
 
+/// <summary>How Blob paths reach the account: a service client the caller holds, else a connection string.</summary>
+internal readonly record struct BlobAccess(BlobServiceClient? Service, string? ConnectionString);
+
 /// <summary>
 /// Resolves an events path — a JSONL file, a folder of them (recursively, in ordinal name order), a
 /// Blob prefix written <c>blob://container/prefix</c>, or the event log of an experiment written
@@ -14,7 +17,7 @@ internal static class EventSources
     public const string LogScheme = "log://";
 
     /// <summary>Reads one path. <paramref name="experiment"/>, <paramref name="since"/> and <paramref name="until"/> select the blobs of a <c>log://</c> path.</summary>
-    public static async Task ReadAsync(EventLogReader reader, string path, string? blobConnectionString, string? experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    public static async Task ReadAsync(EventLogReader reader, string path, BlobAccess blobs, string? experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -25,14 +28,14 @@ internal static class EventSources
             {
                 throw new EventLogException($"{path}: reading the event log needs the experiment (--experiment)");
             }
-            var client = ContainerClient(path, blobConnectionString, container.Length == 0 ? EventLogWriter.DefaultContainer : container);
+            var client = ContainerClient(path, blobs, container.Length == 0 ? EventLogWriter.DefaultContainer : container);
             var names = await LogBlobsAsync(client, path, experiment, since, until, cancellationToken).ConfigureAwait(false);
             await ReadBlobsAsync(reader, client, names, cancellationToken).ConfigureAwait(false);
             return;
         }
         if (path.StartsWith(BlobScheme, StringComparison.OrdinalIgnoreCase))
         {
-            await ReadBlobsAsync(reader, path, blobConnectionString, cancellationToken).ConfigureAwait(false);
+            await ReadBlobsAsync(reader, path, blobs, cancellationToken).ConfigureAwait(false);
             return;
         }
         if (Directory.Exists(path))
@@ -61,7 +64,7 @@ internal static class EventSources
         reader.Read(stream, file);
     }
 
-    private static async Task ReadBlobsAsync(EventLogReader reader, string path, string? connectionString, CancellationToken cancellationToken)
+    private static async Task ReadBlobsAsync(EventLogReader reader, string path, BlobAccess blobs, CancellationToken cancellationToken)
     {
         string rest = path[BlobScheme.Length..];
         int slash = rest.IndexOf('/', StringComparison.Ordinal);
@@ -72,7 +75,7 @@ internal static class EventSources
             throw new EventLogException($"{path}: the Blob path names no container (blob://container/prefix)");
         }
 
-        var client = ContainerClient(path, connectionString, container);
+        var client = ContainerClient(path, blobs, container);
         var names = new List<string>();
         try
         {
@@ -126,13 +129,17 @@ internal static class EventSources
         return names;
     }
 
-    private static BlobContainerClient ContainerClient(string path, string? connectionString, string container)
+    private static BlobContainerClient ContainerClient(string path, BlobAccess blobs, string container)
     {
-        if (string.IsNullOrEmpty(connectionString))
+        if (blobs.Service is not null)
+        {
+            return blobs.Service.GetBlobContainerClient(container);
+        }
+        if (string.IsNullOrEmpty(blobs.ConnectionString))
         {
             throw new EventLogException($"{path}: a Blob path needs a storage connection string (--storage or VERDICT_STORAGE_CONNECTION_STRING)");
         }
-        return new BlobContainerClient(connectionString, container);
+        return new BlobContainerClient(blobs.ConnectionString, container);
     }
 
     private static async Task ReadBlobsAsync(EventLogReader reader, BlobContainerClient client, List<string> names, CancellationToken cancellationToken)

@@ -36,19 +36,49 @@ public sealed class ScoringRuntime : IDisposable
     public static ScoringRuntime Create(ScoringOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), problems, validateAllProperties: true))
+        Validate(options, storageGiven: false);
+        StorageAccount? storage;
+        try
         {
-            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: " + string.Join(" ", problems.Select(p => p.ErrorMessage)));
+            storage = StorageAccount.Resolve(options.StorageSettings);
         }
+        catch (InvalidOperationException ex)
+        {
+            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: " + ex.Message);
+        }
+        return Create(options, storage, loggerFactory, timeProvider);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="options"/> and builds the runtime over the <c>models</c> container
+    /// (<see cref="ScoringOptions.BlobContainer"/>) of <paramref name="storage"/>, an account the host
+    /// already reaches; the options' own storage settings are not used.
+    /// </summary>
+    /// <exception cref="ScoringException">The options are invalid, or the execution provider is unavailable.</exception>
+    public static ScoringRuntime Create(ScoringOptions options, StorageAccount? storage, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options, storage is not null);
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("Verdict.Scoring");
         var useCuda = ExecutionProviderSelector.UseCuda(options.ExecutionProvider, logger);
-        IModelStore store = string.IsNullOrWhiteSpace(options.BlobConnectionString)
+        IModelStore store = storage is null
             ? new LocalModelStore(options.LocalPath!)
-            : new BlobModelStore(new BlobContainerClient(options.BlobConnectionString, options.BlobContainer));
+            : new BlobModelStore(storage.Container(options.BlobContainer));
         var registry = new ModelRegistry(store, options, useCuda, timeProvider ?? TimeProvider.System, logger);
         return new ScoringRuntime(registry, new IntentScorer(registry, options));
+    }
+
+    private static void Validate(ScoringOptions options, bool storageGiven)
+    {
+        var problems = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), problems, validateAllProperties: true);
+        // The host's account stands in for the options' own location settings.
+        var relevant = problems.Where(p => !storageGiven || !p.MemberNames.Contains(nameof(ScoringOptions.LocalPath))).ToList();
+        if (relevant.Count > 0)
+        {
+            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: " + string.Join(" ", relevant.Select(p => p.ErrorMessage)));
+        }
     }
 
     internal static ScoringRuntime Create(IModelStore store, ScoringOptions options, TimeProvider timeProvider)
