@@ -41,6 +41,8 @@ foreach (var batchSize in batches)
     }
     var bare = Measure(groups.Length, i => model.RunRaw(featurized[i], out _));
     var full = Measure(groups.Length, i => model.Score(groups[i]));
+    var features = Measure(groups.Length, i => model.Featurizer.Featurize(groups[i]));
+    Console.WriteLine($"batch {batchSize,2}: featurize    {Describe(features, batchSize)}");
     Console.WriteLine($"batch {batchSize,2}: bare Run     {Describe(bare, batchSize)}");
     Console.WriteLine($"batch {batchSize,2}: end-to-end   {Describe(full, batchSize)}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch {batchSize,2}: end-to-end / bare mean latency = {full.Mean / bare.Mean:F2}x"));

@@ -15,6 +15,29 @@ public sealed class HashedNGramFeaturizerTests
         Assert.Equal(a.Values, b.Values);
     }
 
+    // A long email (past the size where ids are radix-sorted) and several bucket counts (powers of two use a
+    // mask, others an exact division-free modulo). The features are frozen: trained models are indexed by
+    // them. Expected values are those of the first implementation (comparison sort, '%').
+    [Theory]
+    [InlineData(1 << 18, 482, 65_368_726L, 2548851.1954141464)]
+    [InlineData(1 << 16, 481, 15_657_777L, 606576.7563406778)]
+    [InlineData(1000, 383, 188_583L, 8237.178261037916)]
+    [InlineData(16_777_213, 484, 3_919_583_526L, 153144362.54757822)]
+    [InlineData(97, 96, 4_613L, 457.25445812009275)]
+    public void Extract_LongEmail_FeaturesAreFrozen(int buckets, int count, long idSum, double weightedIdSum)
+    {
+        var featurizer = new HashedNGramFeaturizer(HashedNGramSettings.Default with { Buckets = buckets });
+        string email = string.Join("\n", Enumerable.Range(0, 40).Select(i =>
+            $"Hi team, thanks for the demo #{i}! Could you send pricing for {i * 7 % 13} seats? Café résumé naïve — 会議 {i}."));
+
+        var features = featurizer.Extract(email);
+
+        Assert.Equal(count, features.Count);
+        Assert.Equal(idSum, features.Ids.Sum(id => (long)id));
+        Assert.Equal(weightedIdSum, features.Ids.Zip(features.Values).Sum(p => p.First * (double)p.Second), weightedIdSum * 1e-12);
+        Assert.True(features.Ids.Zip(features.Ids.Skip(1)).All(p => p.First < p.Second));
+    }
+
     [Fact]
     public void Extract_AnyText_IdsAscendingDistinctInRangeWithUnitNorm()
     {
