@@ -212,6 +212,11 @@ public static class FunctionsApp
         {
             return problem.ToResult();
         }
+        catch (BadHttpRequestException bad)
+        {
+            // The body stopped short of its Content-Length, or the client went away mid-request: the client's fault, said as such.
+            return new RequestProblem("$", bad.Message, bad.StatusCode).ToResult();
+        }
     }
 
     private static bool KeyMatches(string given, string expected) =>

@@ -26,6 +26,7 @@ internal sealed class OnnxIntentModel : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly bool _outputIsLogits;
+    private readonly RunOptions _runOptions = new();
     private readonly object _gate = new();
     private int _leases;
     private bool _retired;
@@ -162,15 +163,15 @@ internal sealed class OnnxIntentModel : IDisposable
         {
             for (var i = 0; i < _inputs.Length; i++)
             {
-                var tensor = batch.Tensors.First(t => t.Role == _inputs[i].Role);
-                values[i] = CreateValue(tensor, _inputs[i].Type, shape);
+                values[i] = CreateValue(TensorOf(batch, _inputs[i].Role), _inputs[i].Type, shape);
             }
-            using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, _inputNames, values, _outputNames);
+            // One RunOptions for every call: it carries no per-call state here and costs a native allocation.
+            using var outputs = _session.Run(_runOptions, _inputNames, values, _outputNames);
             var output = outputs[0];
-            var outputShape = output.GetTensorTypeAndShape().Shape;
+            var info = output.GetTensorTypeAndShape();
+            var outputShape = info.Shape;
             classes = (int)outputShape[^1];
-            if (classes != Labels.Length || output.GetTensorTypeAndShape().ElementCount != (long)classes * batch.Rows)
+            if (classes != Labels.Length || info.ElementCount != (long)classes * batch.Rows)
             {
                 throw new ScoringException(ScoringError.LabelsShapeMismatch,
                     $"{Reference}: output '{_outputNames[0]}' has shape [{string.Join(", ", outputShape)}], but the manifest lists {Labels.Length} labels.");
@@ -184,6 +185,18 @@ internal sealed class OnnxIntentModel : IDisposable
                 value?.Dispose();
             }
         }
+    }
+
+    private static FeatureTensor TensorOf(FeatureBatch batch, string role)
+    {
+        foreach (var tensor in batch.Tensors)
+        {
+            if (tensor.Role == role)
+            {
+                return tensor;
+            }
+        }
+        throw new InvalidOperationException($"The featurizer gave no '{role}' tensor.");
     }
 
     private static OrtValue CreateValue(FeatureTensor tensor, TensorElementType type, long[] shape)
@@ -239,6 +252,7 @@ internal sealed class OnnxIntentModel : IDisposable
             {
                 _disposed = true;
                 _session.Dispose();
+                _runOptions.Dispose();
             }
         }
     }
@@ -253,6 +267,7 @@ internal sealed class OnnxIntentModel : IDisposable
             {
                 _disposed = true;
                 _session.Dispose();
+                _runOptions.Dispose();
             }
         }
     }
