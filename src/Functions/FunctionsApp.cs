@@ -2,7 +2,6 @@ using Azure.Core;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
 using Polly;
 using Verdict.Experimentation.Analysis;
@@ -48,7 +47,11 @@ public static class FunctionsApp
         builder.Services.AddSingleton(TimeProvider.System);
         // Tokens for an identity-based account come from a TokenCredential registered by the host, if any.
         builder.Services.AddSingleton(sp => sp.GetRequiredService<FunctionsOptions>().ResolveStorage(sp.GetRequiredService<IConfiguration>(), sp.GetService<TokenCredential>()));
-        builder.Services.AddSingleton(sp => ScoringRuntime.Create(new ScoringOptions(), sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<ILoggerFactory>()));
+        // The Scoring section tunes the runtime (execution provider, threads, refresh); models come from the app's account.
+        builder.Services.AddSingleton(sp => ScoringRuntime.Create(
+            sp.GetRequiredService<IConfiguration>().GetSection("Scoring").Get<ScoringOptions>() ?? new ScoringOptions(),
+            sp.GetRequiredService<StorageAccount>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<ScoringRuntime>().Scorer);
         builder.Services.AddSingleton(sp => new ExperimentStore(sp.GetRequiredService<StorageAccount>().Container(ExperimentStore.DefaultContainer)));
         builder.Services.AddSingleton<IArmAssigner>(sp => new ArmAssigner(sp.GetRequiredService<ExperimentStore>(), time: sp.GetRequiredService<TimeProvider>()));

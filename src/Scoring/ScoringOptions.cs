@@ -39,6 +39,13 @@ public sealed class ScoringOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxBatchSize { get; set; } = 256;
 
+    /// <summary>What <see cref="HasModelSource"/> being false means, for messages.</summary>
+    public const string NoModelSourceMessage =
+        "Set Scoring:LocalPath (a folder of model packages), Scoring:BlobConnectionString, Scoring:StorageAccountName or Scoring:BlobServiceUri.";
+
+    /// <summary>Whether these options say where model packages are: a folder or a storage account (a host may give the account instead).</summary>
+    public bool HasModelSource => !string.IsNullOrWhiteSpace(LocalPath) || !StorageSettings.IsEmpty;
+
     /// <summary>The storage settings, named as in configuration, for <see cref="StorageAccount.Resolve"/>.</summary>
     internal StorageSettings StorageSettings => new()
     {
@@ -54,12 +61,6 @@ public sealed class ScoringOptions : IValidatableObject
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (string.IsNullOrWhiteSpace(LocalPath) && StorageSettings.IsEmpty)
-        {
-            yield return new ValidationResult(
-                "Set Scoring:LocalPath (a folder of model packages), Scoring:BlobConnectionString, Scoring:StorageAccountName or Scoring:BlobServiceUri.",
-                [nameof(LocalPath), nameof(BlobConnectionString), nameof(StorageAccountName), nameof(BlobServiceUri)]);
-        }
         if (LatestVersionRefreshInterval < TimeSpan.Zero)
         {
             yield return new ValidationResult("Scoring:LatestVersionRefreshInterval must not be negative.", [nameof(LatestVersionRefreshInterval)]);

@@ -43,7 +43,7 @@ public static class ScoringServiceApp
         {
             var options = new ScoringOptions();
             sp.GetRequiredService<IConfiguration>().GetSection("Scoring").Bind(options);
-            if (options.LocalPath is null && options.BlobConnectionString is null && options.StorageAccountName is null && options.BlobServiceUri is null)
+            if (!options.HasModelSource)
             {
                 options.BlobConnectionString = Environment.GetEnvironmentVariable("VERDICT_STORAGE_CONNECTION_STRING");
             }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Verdict.Experimentation.Experiments;
 using Verdict.Scoring;
 using Verdict.Scoring.Hosting;
@@ -99,6 +100,16 @@ public sealed class FunctionsFixture : IAsyncLifetime
 /// <summary>Every route through the real app (WebApplicationFactory) against a real Azurite.</summary>
 public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<FunctionsFixture>
 {
+    [Fact]
+    public void TheScoringSection_TunesTheAppsRuntime()
+    {
+        using var app = fixture.App("log-scoring-section", settings: new Dictionary<string, string> { ["Scoring:ExecutionProvider"] = "Cuda" });
+
+        var error = Assert.Throws<ScoringException>(() => app.Services.GetRequiredService<ScoringRuntime>());
+
+        Assert.Equal(ScoringError.ExecutionProviderUnavailable, error.Error);
+    }
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)

@@ -36,7 +36,11 @@ public sealed class ScoringRuntime : IDisposable
     public static ScoringRuntime Create(ScoringOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options, storageGiven: false);
+        Validate(options);
+        if (!options.HasModelSource)
+        {
+            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: " + ScoringOptions.NoModelSourceMessage);
+        }
         StorageAccount? storage;
         try
         {
@@ -58,7 +62,11 @@ public sealed class ScoringRuntime : IDisposable
     public static ScoringRuntime Create(ScoringOptions options, StorageAccount? storage, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options, storage is not null);
+        Validate(options);
+        if (storage is null && string.IsNullOrWhiteSpace(options.LocalPath))
+        {
+            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: no storage account and no Scoring:LocalPath.");
+        }
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("Verdict.Scoring");
         var useCuda = ExecutionProviderSelector.UseCuda(options.ExecutionProvider, logger);
@@ -69,15 +77,12 @@ public sealed class ScoringRuntime : IDisposable
         return new ScoringRuntime(registry, new IntentScorer(registry, options));
     }
 
-    private static void Validate(ScoringOptions options, bool storageGiven)
+    private static void Validate(ScoringOptions options)
     {
         var problems = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), problems, validateAllProperties: true);
-        // The host's account stands in for the options' own location settings.
-        var relevant = problems.Where(p => !storageGiven || !p.MemberNames.Contains(nameof(ScoringOptions.LocalPath))).ToList();
-        if (relevant.Count > 0)
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), problems, validateAllProperties: true))
         {
-            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: " + string.Join(" ", relevant.Select(p => p.ErrorMessage)));
+            throw new ScoringException(ScoringError.InvalidInput, "Invalid scoring options: " + string.Join(" ", problems.Select(p => p.ErrorMessage)));
         }
     }
 

@@ -18,6 +18,7 @@ public static class ScoringServiceCollectionExtensions
         services.AddOptions<ScoringOptions>()
             .BindConfiguration(sectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.HasModelSource, ScoringOptions.NoModelSourceMessage)
             .Validate(o => o.ExecutionProvider != ExecutionProviderKind.Cuda || ExecutionProviderSelector.CudaAvailable(),
                 $"{sectionName}:ExecutionProvider is 'cuda', but this ONNX Runtime build has no CUDA provider; use 'cpu' or 'cuda-or-cpu'.")
             .ValidateOnStart();
