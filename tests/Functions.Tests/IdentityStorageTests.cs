@@ -17,14 +17,6 @@ namespace Verdict.Functions.Tests;
 /// </summary>
 public sealed class IdentityStorageTests
 {
-    private static string FunctionsDll()
-    {
-        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        string dll = Path.Combine(RepositoryPaths.Root, "src", "Functions", "bin", configuration, "net10.0", "linux-x64", "Verdict.Functions.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        return dll;
-    }
-
     [Fact]
     public async Task WithServiceUrisAndAManagedIdentity_TheAppScoresOverHttpAndFromItsQueue_AndLogsTheExposure()
     {
@@ -47,7 +39,7 @@ public sealed class IdentityStorageTests
         await lifecycle.StartAaAsync("exp-mi");
 
         int port = TestProcess.FreePort();
-        string dll = FunctionsDll();
+        string dll = RepositoryPaths.BuiltProgram("Functions");
         var environment = new Dictionary<string, string>(identity.Environment)
         {
             ["Verdict__StorageBlobServiceUri"] = azurite.BlobServiceUri.ToString(),

@@ -12,19 +12,11 @@ namespace Verdict.Functions.Tests;
 /// </summary>
 public sealed class ScoringServiceProcessTests(FunctionsFixture fixture) : IClassFixture<FunctionsFixture>
 {
-    private static string ServiceDll()
-    {
-        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        string dll = Path.Combine(RepositoryPaths.Root, "src", "ScoringService", "bin", configuration, "net10.0", "linux-x64", "Verdict.ScoringService.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        return dll;
-    }
-
     [Fact]
     public async Task TheServiceScoresTheGpuModel_AndWhenItStops_TheControlsModelAnswersMarkedAsFallback()
     {
         int port = TestProcess.FreePort();
-        using var service = TestProcess.StartServer("dotnet", [ServiceDll(), "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
+        using var service = TestProcess.StartServer("dotnet", [RepositoryPaths.BuiltProgram("ScoringService"), "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
         {
             ["Scoring__BlobConnectionString"] = fixture.Azurite.ConnectionString,
             ["Logging__LogLevel__Default"] = "Warning",

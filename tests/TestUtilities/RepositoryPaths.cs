@@ -7,6 +7,17 @@ public static class RepositoryPaths
 
     public static string Azurite => Path.Combine(Root, "tools", "azurite", "node_modules", ".bin", "azurite");
 
+    /// <summary>
+    /// The built program of project <c>src/{project}</c> (<c>Verdict.{project}.dll</c>), in the configuration the
+    /// tests run in, for tests that start it as a separate process. Fails the test when it is not built.
+    /// </summary>
+    public static string BuiltProgram(string project)
+    {
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        string dll = Path.Combine(Root, "src", project, "bin", configuration, "net10.0", "linux-x64", $"Verdict.{project}.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is not built");
+    }
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
