@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
+using Verdict.Experimentation.Events;
 using Verdict.Scoring.Hosting;
 
 namespace Verdict.Functions;
@@ -125,15 +125,7 @@ internal sealed class QueueFunctions(EmailService service, QueueClients queues, 
         try
         {
             var poison = await queues.GetAsync(queue + "-poison", ct).ConfigureAwait(false);
-            var entry = new JsonObject
-            {
-                ["reason"] = reason,
-                ["queue"] = queue,
-                ["dequeueCount"] = dequeueCount,
-                ["poisonedAt"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                ["message"] = text,
-            };
-            await poison.SendMessageAsync(entry.ToJsonString(), ct).ConfigureAwait(false);
+            await poison.SendMessageAsync(PoisonEntry.ToJson(reason, queue, dequeueCount, time.GetUtcNow(), text), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {

@@ -238,7 +238,7 @@ internal static partial class SimulateCommand
     private static async Task PoisonAsync(QueueClient queue, QueueClient poison, QueueMessage message, string reason, CancellationToken ct)
     {
         await poison.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
-        await poison.SendMessageAsync(JsonSerializer.Serialize(new { reason, queue = queue.Name, dequeueCount = message.DequeueCount, message = message.MessageText }, MessageJson), ct).ConfigureAwait(false);
+        await poison.SendMessageAsync(PoisonEntry.ToJson(reason, queue.Name, message.DequeueCount, DateTimeOffset.UtcNow, message.MessageText), ct).ConfigureAwait(false);
         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
     }
 
