@@ -46,7 +46,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         }
         var responses = new ScoreResponse[requests.Count];
         var events = new List<LogEvent>();
-        var claimed = new List<(string Id, TaskCompletionSource<ScoreResponse> Answer)>();
+        var claimed = new List<(int Index, string Id, TaskCompletionSource<ScoreResponse> Answer)>();
         var elsewhere = new List<(int Index, Task<ScoreResponse> Answer)>();
         try
         {
@@ -55,7 +55,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
                 var r = requests[i];
                 if (r.Id is { } id)
                 {
-                    if (Answered(id) is { } earlier)
+                    if (_scored.Get(id) is { } earlier)
                     {
                         responses[i] = earlier;
                         continue;
@@ -67,8 +67,8 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
                         elsewhere.Add((i, owner));
                         continue;
                     }
-                    claimed.Add((id, answer));
-                    if (Answered(id) is { } justAnswered)
+                    claimed.Add((i, id, answer));
+                    if (_scored.Get(id) is { } justAnswered)
                     {
                         responses[i] = justAnswered;
                         continue;
@@ -88,14 +88,14 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
                     _scored.Set(response.ScoringId, response);
                 }
             }
-            foreach (var (id, answer) in claimed)
+            foreach (var (index, _, answer) in claimed)
             {
-                answer.SetResult(responses.First(r => r?.ScoringId == id));
+                answer.SetResult(responses[index]);
             }
         }
         catch (Exception ex)
         {
-            foreach (var (_, answer) in claimed)
+            foreach (var (_, _, answer) in claimed)
             {
                 answer.TrySetException(ex);
                 _ = answer.Task.Exception;
@@ -104,7 +104,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         }
         finally
         {
-            foreach (var (id, _) in claimed)
+            foreach (var (_, id, _) in claimed)
             {
                 inFlight.TryRemove(id, out _);
             }
@@ -115,8 +115,6 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         }
         return responses;
     }
-
-    private ScoreResponse? Answered(string id) => _scored.Get(id);
 
     /// <summary>Validates and logs outcomes; each is attributed to its experiment when the caller names it or this instance scored it.</summary>
     public async Task<int> RecordOutcomesAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
