@@ -227,32 +227,71 @@ internal sealed class EventLogReader
         return (cut > 0 ? message[..cut] : message).TrimEnd('.');
     }
 
+    /// <summary>The members of one line that the join needs, as read by either parser.</summary>
+    private ref struct LineFields
+    {
+        public EventType Type;
+        public ReadOnlySpan<byte> Id, Experiment, Arm, Unit, Intent, TrueIntent, Model;
+        public bool HasId, HasTs, HasTrueIntent, HasHandling, HasExperiment, HasArm, HasUnit, HasIntent, HasModel, Fallback;
+        public long Ts;
+        public double Handling;
+        public byte Phase;
+    }
+
     /// <summary>
     /// Parses one line; returns an error naming the field, or null. <paramref name="accepted"/> tells whether
     /// <paramref name="e"/> now holds an event for the join (not one counted and left out).
     /// </summary>
+    /// <remarks>
+    /// The common line (flat, ASCII, no escapes) is read by <see cref="FlatJsonScanner"/>; any other line, valid
+    /// or not, by <c>Utf8JsonReader</c> from its start. Both hand each member to <see cref="Member"/>, so a
+    /// line gets the same fields, or the same error, either way.
+    /// </remarks>
     private string? Parse(ReadOnlySpan<byte> line, ref ParsedEvent e, ref bool accepted)
+    {
+        var f = default(LineFields);
+        var scanner = new FlatJsonScanner(line);
+        while (true)
+        {
+            var step = scanner.Next(out var name, out var kind, out var value);
+            if (step == ScanStep.Member)
+            {
+                if (Member(FieldOf(name), kind, value, ref f) is { } error)
+                {
+                    return error;
+                }
+                continue;
+            }
+            if (step == ScanStep.Unsupported)
+            {
+                f = default;
+                if (ParseWithReader(line, ref f) is { } error)
+                {
+                    return error;
+                }
+            }
+            break;
+        }
+        return Accept(ref f, ref e, ref accepted);
+    }
+
+    /// <summary>Reads a line the fast scanner does not take (escapes, nesting, non-ASCII, or not valid JSON).</summary>
+    private string? ParseWithReader(ReadOnlySpan<byte> line, ref LineFields f)
     {
         var reader = new Utf8JsonReader(line, isFinalBlock: true, state: default);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return "not a JSON object";
         }
-
-        EventType type = EventType.Missing;
-        ReadOnlySpan<byte> id = default, experiment = default, arm = default, unit = default, intent = default, trueIntent = default, model = default;
-        bool hasId = false, hasTs = false, hasTrueIntent = false, hasHandling = false, hasExperiment = false, hasArm = false, hasUnit = false, hasIntent = false, hasModel = false, fallback = false;
-        long ts = 0;
-        double handling = 0;
-        byte phase = 0;
         // Unescaped values share one scratch buffer, each taking its own slice.
         int scratchUsed = 0;
-
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject)
             {
-                break;
+                // Anything after the object but whitespace makes the reader throw: the line is not one JSON value.
+                reader.Read();
+                return null;
             }
             if (reader.TokenType != JsonTokenType.PropertyName)
             {
@@ -260,81 +299,121 @@ internal sealed class EventLogReader
             }
             int field = FieldOf(ref reader);
             reader.Read();
-            if (field == 0 || reader.TokenType == JsonTokenType.Null)
+            var kind = reader.TokenType switch
+            {
+                JsonTokenType.String => MemberKind.String,
+                JsonTokenType.Number => MemberKind.Number,
+                JsonTokenType.True => MemberKind.True,
+                JsonTokenType.False => MemberKind.False,
+                JsonTokenType.Null => MemberKind.Null,
+                _ => MemberKind.Composite,
+            };
+            // Only a string the join keeps is unescaped.
+            ReadOnlySpan<byte> value = kind == MemberKind.String && field != 0 && reader.ValueIsEscaped ? Unescape(ref reader, ref scratchUsed) : reader.ValueSpan;
+            if (Member(field, kind, value, ref f) is { } error)
+            {
+                return error;
+            }
+            if (kind == MemberKind.Composite)
             {
                 reader.Skip();
-                continue;
             }
-            if (field == F.HandlingSeconds)
-            {
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out handling) || !double.IsFinite(handling) || handling < 0)
+        }
+        return null;
+    }
+
+    /// <summary>Checks and keeps one member; returns an error naming the field, or null.</summary>
+    private static string? Member(int field, MemberKind kind, ReadOnlySpan<byte> value, ref LineFields f)
+    {
+        if (field == 0 || kind == MemberKind.Null || field == F.LatencyMs)
+        {
+            return null;
+        }
+        switch (field)
+        {
+            case F.HandlingSeconds:
+                if (kind != MemberKind.Number || !TryParseDouble(value, out f.Handling) || f.Handling < 0)
                 {
                     return "handlingSeconds must be a number ≥ 0";
                 }
-                hasHandling = true;
-                continue;
-            }
-            if (field == F.Confidence)
-            {
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double confidence) || confidence is < 0 or > 1)
-                {
-                    return "confidence must be a number in [0, 1]";
-                }
-                continue;
-            }
-            if (field == F.LatencyMs)
-            {
-                reader.Skip();
-                continue;
-            }
-            if (field == F.Fallback)
-            {
-                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                f.HasHandling = true;
+                return null;
+            case F.Confidence:
+                return kind == MemberKind.Number && IsProbability(value) ? null : "confidence must be a number in [0, 1]";
+            case F.Fallback:
+                if (kind is not (MemberKind.True or MemberKind.False))
                 {
                     return "fallback must be true or false";
                 }
-                fallback = reader.TokenType == JsonTokenType.True;
-                continue;
-            }
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                return $"{FieldNames[field]} must be a string";
-            }
-            ReadOnlySpan<byte> value = reader.ValueIsEscaped ? Unescape(ref reader, ref scratchUsed) : reader.ValueSpan;
-            switch (field)
-            {
-                case F.Type:
-                    type = value.SequenceEqual("scored"u8) ? EventType.Scored
-                        : value.SequenceEqual("outcome"u8) ? EventType.Outcome
-                        : value.SequenceEqual("assigned"u8) ? EventType.Assigned
-                        : value.SequenceEqual("reply"u8) ? EventType.Reply
-                        : EventType.Unknown;
-                    break;
-                case F.Id: id = value; hasId = true; break;
-                case F.Ts:
-                    if (!Rfc3339.TryParseUtcTicks(value, out ts))
-                    {
-                        return "ts must be an RFC 3339 timestamp";
-                    }
-                    hasTs = true;
-                    break;
-                case F.Experiment: experiment = value; hasExperiment = true; break;
-                case F.Arm: arm = value; hasArm = true; break;
-                case F.Unit: unit = value; hasUnit = true; break;
-                case F.Intent: intent = value; hasIntent = true; break;
-                case F.TrueIntent: trueIntent = value; hasTrueIntent = true; break;
-                case F.Model: model = value; hasModel = true; break;
-                case F.Phase:
-                    phase = value.SequenceEqual("aa"u8) ? (byte)EventPhase.AA : value.SequenceEqual("ab"u8) ? (byte)EventPhase.AB : (byte)255;
-                    if (phase == 255)
-                    {
-                        return "phase must be \"aa\" or \"ab\"";
-                    }
-                    break;
-                default: break;
-            }
+                f.Fallback = kind == MemberKind.True;
+                return null;
+            default:
+                break;
         }
+        if (kind != MemberKind.String)
+        {
+            return $"{FieldNames[field]} must be a string";
+        }
+        switch (field)
+        {
+            case F.Type:
+                f.Type = value.SequenceEqual("scored"u8) ? EventType.Scored
+                    : value.SequenceEqual("outcome"u8) ? EventType.Outcome
+                    : value.SequenceEqual("assigned"u8) ? EventType.Assigned
+                    : value.SequenceEqual("reply"u8) ? EventType.Reply
+                    : EventType.Unknown;
+                break;
+            case F.Id: f.Id = value; f.HasId = true; break;
+            case F.Ts:
+                if (!Rfc3339.TryParseUtcTicks(value, out f.Ts))
+                {
+                    return "ts must be an RFC 3339 timestamp";
+                }
+                f.HasTs = true;
+                break;
+            case F.Experiment: f.Experiment = value; f.HasExperiment = true; break;
+            case F.Arm: f.Arm = value; f.HasArm = true; break;
+            case F.Unit: f.Unit = value; f.HasUnit = true; break;
+            case F.Intent: f.Intent = value; f.HasIntent = true; break;
+            case F.TrueIntent: f.TrueIntent = value; f.HasTrueIntent = true; break;
+            case F.Model: f.Model = value; f.HasModel = true; break;
+            case F.Phase:
+                f.Phase = value.SequenceEqual("aa"u8) ? (byte)EventPhase.AA : value.SequenceEqual("ab"u8) ? (byte)EventPhase.AB : (byte)255;
+                if (f.Phase == 255)
+                {
+                    return "phase must be \"aa\" or \"ab\"";
+                }
+                break;
+            default: break;
+        }
+        return null;
+    }
 
+    /// <summary>A JSON number's text as a finite double, as <c>Utf8JsonReader.TryGetDouble</c> reads it.</summary>
+    private static bool TryParseDouble(ReadOnlySpan<byte> number, out double value) =>
+        System.Buffers.Text.Utf8Parser.TryParse(number, out value, out int consumed) && consumed == number.Length && double.IsFinite(value);
+
+    /// <summary>
+    /// Whether a JSON number lies in [0, 1]. The common forms ("0", "1", "0.83") are decided from the text:
+    /// the confidence is only checked, never kept, and parsing it was a tenth of the reading time.
+    /// </summary>
+    private static bool IsProbability(ReadOnlySpan<byte> number)
+    {
+        if (number.SequenceEqual("0"u8) || number.SequenceEqual("1"u8))
+        {
+            return true;
+        }
+        if (number.Length > 2 && number[0] == '0' && number[1] == '.' && !number[2..].ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+        {
+            return true;
+        }
+        return TryParseDouble(number, out double p) && p is >= 0 and <= 1;
+    }
+
+    /// <summary>Checks a parsed line's required fields and fills <paramref name="e"/>.</summary>
+    private string? Accept(ref LineFields f, ref ParsedEvent e, ref bool accepted)
+    {
+        EventType type = f.Type;
         if (type == EventType.Missing)
         {
             return "type is missing";
@@ -344,72 +423,72 @@ internal sealed class EventLogReader
             _unknownTypes++;
             return null;
         }
-        if (!hasId || id.IsEmpty)
+        if (!f.HasId || f.Id.IsEmpty)
         {
             return "id is missing";
         }
-        if (!hasTs)
+        if (!f.HasTs)
         {
             return "ts is missing";
         }
         bool exposure = type is EventType.Scored or EventType.Assigned;
-        if (exposure && (!hasExperiment || experiment.IsEmpty))
+        if (exposure && (!f.HasExperiment || f.Experiment.IsEmpty))
         {
             return "experiment is missing";
         }
-        if (exposure && (!hasArm || arm.IsEmpty))
+        if (exposure && (!f.HasArm || f.Arm.IsEmpty))
         {
             return "arm is missing";
         }
-        if (type is EventType.Scored or EventType.Reply && !hasIntent)
+        if (type is EventType.Scored or EventType.Reply && !f.HasIntent)
         {
             return "intent is missing";
         }
-        if (type == EventType.Assigned && !hasUnit)
+        if (type == EventType.Assigned && !f.HasUnit)
         {
             return "unit is missing";
         }
-        if (ts > _asOfTicks)
+        if (f.Ts > _asOfTicks)
         {
             _afterAsOf++;
             return null;
         }
-        if (ts < _sinceTicks)
+        if (f.Ts < _sinceTicks)
         {
             _beforeSince++;
             return null;
         }
 
-        if (exposure && _experimentUtf8 is not null && !experiment.SequenceEqual(_experimentUtf8))
+        if (exposure && _experimentUtf8 is not null && !f.Experiment.SequenceEqual(_experimentUtf8))
         {
             _otherExperiments++;
             return null;
         }
 
         e.Type = type;
-        e.Ticks = ts;
-        e.Id = XxHash128.HashToUInt128(id);
+        e.Ticks = f.Ts;
+        e.Id = XxHash128.HashToUInt128(f.Id);
         e.Flags = 0;
         if (exposure)
         {
-            e.Experiment = (short)_experiments.Intern(experiment);
-            e.Arm = (short)_arms.Intern(arm);
+            e.Experiment = (short)_experiments.Intern(f.Experiment);
+            e.Arm = (short)_arms.Intern(f.Arm);
             // Without a unit, the unit is the id: its hash is the one just computed.
-            e.Unit = hasUnit ? XxHash128.HashToUInt128(unit) : e.Id;
-            e.Phase = phase;
-            e.Intent = hasIntent ? (short)InternIntent(intent) : (short)-1;
-            e.Model = hasModel ? (short)_models.Intern(model) : (short)-1;
-            e.Flags = fallback ? IsFallback : (byte)0;
+            e.Unit = f.HasUnit ? XxHash128.HashToUInt128(f.Unit) : e.Id;
+            e.Phase = f.Phase;
+            e.Intent = f.HasIntent ? (short)InternIntent(f.Intent) : (short)-1;
+            e.Model = f.HasModel ? (short)_models.Intern(f.Model) : (short)-1;
+            e.Flags = f.Fallback ? IsFallback : (byte)0;
         }
         else if (type == EventType.Reply)
         {
-            e.Flags = _positive[InternIntent(intent)] ? (byte)(HasReply | HasPositiveReply) : HasReply;
+            e.Flags = _positive[InternIntent(f.Intent)] ? (byte)(HasReply | HasPositiveReply) : HasReply;
         }
         else
         {
-            e.Flags = (byte)((hasTrueIntent ? HasLabel : 0) | (hasHandling ? HasHandling : 0));
-            e.TrueIntent = hasTrueIntent ? (short)InternIntent(trueIntent) : (short)-1;
-            e.Handling = handling;
+            e.Flags = (byte)((f.HasTrueIntent ? HasLabel : 0) | (f.HasHandling ? HasHandling : 0));
+            e.TrueIntent = f.HasTrueIntent ? (short)InternIntent(f.TrueIntent) : (short)-1;
+            e.Handling = f.Handling;
         }
         accepted = true;
         return null;
@@ -418,9 +497,28 @@ internal sealed class EventLogReader
     /// <summary>Applies a batch to the join, on the joining thread.</summary>
     private void Apply(Batch batch)
     {
-        foreach (ref readonly var e in batch.Events.AsSpan(0, batch.Count))
+        var events = batch.Events.AsSpan(0, batch.Count);
+        const int Ahead = 16;
+        for (int i = 0; i < events.Length; i++)
         {
-            Apply(in e);
+            if (i + Ahead < events.Length)
+            {
+                ref readonly var next = ref events[i + Ahead];
+                _ids.Prefetch(next.Id);
+                if (next.Type is EventType.Scored or EventType.Assigned)
+                {
+                    _units.Prefetch(next.Unit);
+                }
+            }
+            if (i + Ahead / 2 < events.Length)
+            {
+                ref readonly var near = ref events[i + Ahead / 2];
+                if (near.Type is not (EventType.Scored or EventType.Assigned) && _ids.Peek(near.Id) is int position and >= 0)
+                {
+                    _records.Prefetch(position);
+                }
+            }
+            Apply(in events[i]);
         }
     }
 
@@ -738,7 +836,6 @@ internal sealed class EventLogReader
 
     private static int FieldOf(ref Utf8JsonReader reader)
     {
-        ReadOnlySpan<byte> name = reader.ValueSpan;
         if (reader.ValueIsEscaped)
         {
             for (int f = 1; f < FieldNames.Length; f++)
@@ -750,6 +847,12 @@ internal sealed class EventLogReader
             }
             return 0;
         }
+        return FieldOf(reader.ValueSpan);
+    }
+
+    /// <summary>The field an unescaped member name is, or 0 for a member the join ignores.</summary>
+    private static int FieldOf(ReadOnlySpan<byte> name)
+    {
         return name.Length switch
         {
             2 when name.SequenceEqual("id"u8) => F.Id,

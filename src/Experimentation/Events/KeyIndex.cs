@@ -17,7 +17,7 @@ internal interface IKeySource
 internal sealed class KeyIndex
 {
     private const int InitialBits = 16;
-    private uint[] _table = new uint[1 << InitialBits];
+    private uint[] _table = LargeArrays.Allocate<uint>(1 << InitialBits, zeroed: true);
     private int _positionBits = InitialBits;
     private int _count;
 
@@ -52,6 +52,40 @@ internal sealed class KeyIndex
         }
     }
 
+    /// <summary>Starts loading the slot where a probe for <paramref name="key"/> begins into the cache.</summary>
+    public unsafe void Prefetch(UInt128 key)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            uint[] table = _table;
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref table[(int)((ulong)key & (uint)(table.Length - 1))]));
+        }
+    }
+
+    /// <summary>The position of the first slot of the probe whose tag matches <paramref name="key"/>'s (likely its position), or -1; the store is not read.</summary>
+    public int Peek(UInt128 key)
+    {
+        uint[] table = _table;
+        int mask = table.Length - 1;
+        uint positionMask = (1u << _positionBits) - 1;
+        uint tag = TagOf(key, _positionBits);
+        int slot = (int)((ulong)key & (uint)mask);
+        for (int probes = 0; probes < 4; probes++)
+        {
+            uint entry = table[slot];
+            if (entry == 0)
+            {
+                return -1;
+            }
+            if ((entry & ~positionMask) == tag)
+            {
+                return (int)(entry & positionMask) - 1;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return -1;
+    }
+
     /// <summary>
     /// Records the next position (equal to <see cref="Count"/>) for <paramref name="key"/> at the slot
     /// <see cref="Find"/> returned, growing when needed.
@@ -68,7 +102,7 @@ internal sealed class KeyIndex
         {
             throw new InvalidOperationException("the index holds its maximum of 2^30 keys");
         }
-        var grown = new uint[_table.Length * 2];
+        var grown = LargeArrays.Allocate<uint>(_table.Length * 2, zeroed: true);
         int bits = _positionBits + 1;
         int mask = grown.Length - 1;
         // The store is read in order (sequential), the new table written at random.

@@ -126,6 +126,54 @@ public sealed class EventLogReaderTests
     }
 
     [Fact]
+    public void Read_ContentAfterTheObject_IsAMalformedLine()
+    {
+        var obs = Read(Scored("a", "x").TrimEnd('\n') + " {}\n" + Scored("b", "x")).Complete();
+        Assert.StartsWith("log.jsonl:1: not valid JSON", obs.Diagnostics.MalformedExamples.Single());
+        Assert.Equal(1, obs.Arms.Single().Exposures);
+    }
+
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("1", true)]
+    [InlineData("0.8", true)]
+    [InlineData("1.0", true)]
+    [InlineData("1e0", true)]
+    [InlineData("-0", true)]
+    [InlineData("0.5e1", false)]
+    [InlineData("2", false)]
+    [InlineData("-0.1", false)]
+    [InlineData("\"0.5\"", false)]
+    public void Read_Confidence_MustBeANumberFromZeroToOne(string value, bool valid)
+    {
+        var obs = Read(Scored("a", "x").Replace("\"confidence\":0.8", $"\"confidence\":{value}", StringComparison.Ordinal) + Scored("b", "x")).Complete();
+        Assert.Equal(valid ? 0 : 1, obs.Diagnostics.MalformedLines);
+        Assert.Equal(valid ? 2 : 1, obs.Arms.Single().Exposures);
+        if (!valid)
+        {
+            Assert.Equal("log.jsonl:1: confidence must be a number in [0, 1]", obs.Diagnostics.MalformedExamples.Single());
+        }
+    }
+
+    [Fact]
+    public void Read_LinesOnlyTheFullParserTakes_JoinLikeTheirPlainForms()
+    {
+        // Escapes, non-ASCII, nesting and odd whitespace send a line to Utf8JsonReader; the events must not change.
+        string plain = Scored("id/1", "x", unit: "u-1") + Outcome("id/1", "positive", 12.5) + Scored("id-2", "y") + Outcome("id-2", "objection", 30);
+        string unusual =
+            """{"type":"scored","id":"id\/1","ts":"2026-11-01T10:00:00Z","experiment":"e","arm":"\u0078","unit":"u-1","model":"m@1","intent":"positive","confidence":0.8,"note":"café"}""" + "\n"
+            + """{"type":"outcome","id":"id/1","ts":"2026-11-01T11:00:00Z","extra":{"a":[1,{"b":null}]},"trueIntent":"positive","handlingSeconds":1.25e1}""" + "\n"
+            + "{\"type\":\"scored\",\"id\":\"id-2\",\"ts\":\"2026-11-01T10:00:00Z\",\"experiment\":\"e\",\"arm\":\"y\",\"model\":\"m@1\",\"intent\":\"positive\",\"confidence\":0.8}\r\n"
+            + "  {\n".TrimEnd('\n') + """ "type" : "outcome" , "id" : "id-2" , "ts" : "2026-11-01T11:00:00Z" , "trueIntent" : "objection" , "handlingSeconds" : 30 }   """ + "\n";
+
+        var expected = Read(plain).Complete();
+        var actual = Read(unusual).Complete();
+
+        Assert.Equal(0, actual.Diagnostics.MalformedLines);
+        Assert.Equal(expected.Arms.Select(a => (a.Name, a.Exposures, a.Units, a.Accuracy, a.Handling)), actual.Arms.Select(a => (a.Name, a.Exposures, a.Units, a.Accuracy, a.Handling)));
+    }
+
+    [Fact]
     public void Read_EscapedStrings_AreUnescaped()
     {
         var obs = Read("""{"type":"scored","id":"a\u0031","ts":"2026-11-01T10:00:00Z","experiment":"e","arm":"ch\u00e9","model":"m@1","intent":"pos"}""" + "\n" + Outcome("a1", "pos", 5)).Complete();
