@@ -18,11 +18,15 @@ public static class ExperimentAnalysis
         {
             throw new ArgumentOutOfRangeException(nameof(request), request.Since, "since must not be after as-of");
         }
-        var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents, request.Since, request.ExcludeFallbacks);
+        // Every path is resolved before any is read: a missing one fails fast, and the join is sized for them all.
+        var sources = new List<EventSource>();
         foreach (string path in request.Events)
         {
-            await EventSources.ReadAsync(reader, path, new BlobAccess(request.BlobService, request.BlobConnectionString), request.Experiment, request.Since, request.AsOf, cancellationToken).ConfigureAwait(false);
+            sources.AddRange(await EventSources.ResolveAsync(path, new BlobAccess(request.BlobService, request.BlobConnectionString), request.Experiment, request.Since, request.AsOf, cancellationToken).ConfigureAwait(false));
         }
+        var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents, request.Since, request.ExcludeFallbacks);
+        reader.Reserve(sources.Sum(s => s.Length));
+        await EventSources.ReadAsync(reader, sources, cancellationToken).ConfigureAwait(false);
         return Analyze(reader, request);
     }
 

@@ -238,8 +238,12 @@ internal static class ExperimentAnalyzer
     private static MetricResult HandlingMetric(IReadOnlyList<ArmObservations> arms, Context ctx)
     {
         var armMetrics = new List<ArmMetric>();
-        // Sorted in place, in parallel: the values are held once.
-        Parallel.ForEach(arms, arm => CollectionsMarshal.AsSpan(arm.HandlingValues).Sort());
+        // Sorted in place, one arm after the other through one scratch buffer of the largest arm's size.
+        var scratch = GC.AllocateUninitializedArray<double>(arms.Max(a => a.HandlingValues.Count));
+        foreach (var arm in arms)
+        {
+            RadixSort.SortNonNegative(CollectionsMarshal.AsSpan(arm.HandlingValues), scratch);
+        }
         foreach (var arm in arms)
         {
             var values = CollectionsMarshal.AsSpan(arm.HandlingValues);

@@ -16,16 +16,19 @@ namespace Verdict.Experimentation.Events;
 /// are partitioned by writer and hour, not ordered): the join is completed when every source has been read.
 /// <para>
 /// Reading is a two-stage pipeline. The calling thread splits lines, parses, validates, hashes and interns
-/// them into compact <see cref="ParsedEvent"/> batches; a second thread applies the batches, in order, to the
-/// join. Everything the parser owns (interning, malformed-line
-/// counts) is touched by the calling thread only; everything the join owns (records, the indexes, duplicate
-/// counts) by the applying thread only.
+/// them into compact <see cref="ParsedEvent"/> batches; a thread of its own applies the batches, in order, to
+/// the join while some are waiting, across sources (the end of one file does not drain the pipeline). Everything
+/// the parser owns (interning, malformed-line counts) is touched by the calling thread only; everything the join
+/// owns (records, the indexes, duplicate counts) by the joining thread only, and read back after waiting for it.
 /// </para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The disposable fields, SemaphoreSlims, hold no handle unless their AvailableWaitHandle is asked for, which it never is.")]
 internal sealed class EventLogReader
 {
     private const int MaxMalformedExamples = 20;
-    private const int BatchSize = 2048, BatchesInFlight = 4;
+    private const int BatchSize = 16384, BatchesInFlight = 4, JoinIdleMilliseconds = 250;
+    // An exposure and its outcome take about 330 bytes of log; a log of exposures alone, about 220.
+    private const int BytesPerId = 300;
     private const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64, IsFallback = 128;
 
     private readonly string? _experiment;
@@ -50,7 +53,13 @@ internal sealed class EventLogReader
     private readonly List<byte> _phasesSeen = [];
     private readonly List<string> _malformedExamples = [];
     private byte[] _scratch = new byte[256];
-    private readonly Batch[] _batches = new Batch[BatchesInFlight];
+    // The join pipeline: batches parsed and waiting (in order), batches free to fill, and how many are free.
+    private readonly ConcurrentQueue<Batch> _full = new();
+    private readonly ConcurrentStack<Batch> _free = new();
+    private readonly SemaphoreSlim _freeBatches = new(BatchesInFlight);
+    private readonly SemaphoreSlim _queued = new(0);
+    private int _joining;
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _joinFailure;
 
     private int _sources;
     // Parser-side counts.
@@ -119,71 +128,118 @@ internal sealed class EventLogReader
         Reply,
     }
 
+    /// <summary>
+    /// Sizes the join for about <paramref name="bytes"/> of log before reading it, so its indexes are not
+    /// grown and re-hashed along the way (an estimate: a wrong one costs a growth or some memory, never a result).
+    /// </summary>
+    public void Reserve(long bytes)
+    {
+        WaitForJoin();
+        int ids = (int)Math.Clamp(bytes / BytesPerId, 0, KeyIndex.MaxKeys);
+        _ids.Reserve(ids);
+        _units.Reserve(ids);
+    }
+
+    /// <summary>
+    /// Parses one source on the calling thread and hands its events to the join, which runs on a pool thread
+    /// while there are events to apply. The join is not waited for here, so the next source is parsed while
+    /// this one's last events are joined; <see cref="Complete"/> and the other readers of the join wait for it.
+    /// </summary>
     public void Read(Stream stream, string sourceName)
     {
         _sources++;
-        using var full = new BlockingCollection<Batch>(BatchesInFlight);
-        using var free = new BlockingCollection<Batch>(BatchesInFlight);
-        for (int i = 0; i < BatchesInFlight; i++)
-        {
-            free.Add(_batches[i] ??= new Batch());
-        }
-        using var failed = new CancellationTokenSource();
-        var join = Task.Factory.StartNew(
-            () =>
-            {
-                try
-                {
-                    foreach (var batch in full.GetConsumingEnumerable())
-                    {
-                        Apply(batch);
-                        free.Add(batch);
-                    }
-                }
-                catch
-                {
-                    failed.Cancel();
-                    throw;
-                }
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-
+        Batch? current = null;
         try
         {
-            var current = free.Take(failed.Token);
-            current.Count = 0;
+            current = TakeFreeBatch();
             JsonLines.Read(stream, (line, number) =>
             {
                 if (ReadLine(line, sourceName, number, ref current.Events[current.Count]) && ++current.Count == BatchSize)
                 {
-                    full.Add(current, failed.Token);
-                    current = free.Take(failed.Token);
-                    current.Count = 0;
+                    Submit(current);
+                    current = null;
+                    current = TakeFreeBatch();
                 }
             });
-            if (current.Count > 0)
-            {
-                full.Add(current, failed.Token);
-            }
-        }
-        catch (OperationCanceledException) when (failed.IsCancellationRequested)
-        {
-            // The join failed; its exception is rethrown below.
         }
         finally
         {
-            full.CompleteAdding();
-            try
+            // The last, partial batch; or, when parsing failed, the events parsed so far of a reader that is
+            // being abandoned: joined either way, so that the batch comes back.
+            if (current is { Count: > 0 })
             {
-                join.Wait();
+                Submit(current);
             }
-            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            else if (current is not null)
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+                _free.Push(current);
+                _freeBatches.Release();
             }
         }
+    }
+
+    private Batch TakeFreeBatch()
+    {
+        _freeBatches.Wait();
+        _joinFailure?.Throw();
+        var batch = _free.TryPop(out var reused) ? reused : new Batch();
+        batch.Count = 0;
+        return batch;
+    }
+
+    private void Submit(Batch batch)
+    {
+        _full.Enqueue(batch);
+        _queued.Release();
+        if (Interlocked.CompareExchange(ref _joining, 1, 0) == 0)
+        {
+            // A thread of its own (not the pool's, which a caller blocked in Read may be starving), started
+            // when batches wait and none runs; it ends after a while without work, so an abandoned reader
+            // leaves no thread behind.
+            _ = Task.Factory.StartNew(Join, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Applies queued batches in order; at most one runs at a time.</summary>
+    private void Join()
+    {
+        try
+        {
+            while (true)
+            {
+                if (!_queued.Wait(JoinIdleMilliseconds))
+                {
+                    Volatile.Write(ref _joining, 0);
+                    // A batch queued after the wait gave up but before the flag was cleared started no join: take it.
+                    if (_queued.CurrentCount == 0 || Interlocked.CompareExchange(ref _joining, 1, 0) != 0)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                _full.TryDequeue(out var batch);
+                Apply(batch!);
+                _free.Push(batch!);
+                _freeBatches.Release();
+            }
+        }
+        catch (Exception ex)
+        {
+            _joinFailure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+            // Wake the parser and any waiting reader of the join: they rethrow the failure.
+            _freeBatches.Release(BatchesInFlight);
+        }
+    }
+
+    /// <summary>Waits until every batch handed to the join has been applied; rethrows a failure of the join.</summary>
+    private void WaitForJoin()
+    {
+        for (int i = 0; i < BatchesInFlight; i++)
+        {
+            _freeBatches.Wait();
+        }
+        _freeBatches.Release(BatchesInFlight);
+        _joinFailure?.Throw();
     }
 
     /// <summary>Parses one line into <paramref name="parsed"/>; true when it is an event for the join.</summary>
@@ -584,6 +640,7 @@ internal sealed class EventLogReader
     /// </summary>
     public ExperimentObservations Complete(EventPhase? phase = null)
     {
+        WaitForJoin();
         int experiment = ResolveExperiment(out string experimentName);
         EventPhase chosen = phase ?? LatestPhase();
         int arms = _arms.Count;
@@ -767,6 +824,7 @@ internal sealed class EventLogReader
     /// <summary>The phases seen on the experiment's exposures while reading.</summary>
     public IReadOnlySet<EventPhase> PhasesOf()
     {
+        WaitForJoin();
         int experiment = ResolveExperiment(out _);
         byte seen = experiment >= 0 && experiment < _phasesSeen.Count ? _phasesSeen[experiment] : (byte)0;
         return Enum.GetValues<EventPhase>().Where(p => (seen & (1 << (int)p)) != 0).ToHashSet();

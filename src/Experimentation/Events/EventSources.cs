@@ -6,20 +6,40 @@ namespace Verdict.Experimentation.Events;
 /// <summary>How Blob paths reach the account: a service client the caller holds, else a connection string.</summary>
 internal readonly record struct BlobAccess(BlobServiceClient? Service, string? ConnectionString);
 
+/// <summary>One input of an analysis, a file or a blob: its name in messages, its size when listed, and how to open it.</summary>
+internal sealed record EventSource(string Name, long Length, Func<CancellationToken, Task<Stream>> OpenAsync);
+
 /// <summary>
 /// Resolves an events path — a JSONL file, a folder of them (recursively, in ordinal name order), a
 /// Blob prefix written <c>blob://container/prefix</c>, or the event log of an experiment written
-/// <c>log://container</c> — and streams each source into the reader.
+/// <c>log://container</c> — into its sources, and streams sources into the reader.
 /// </summary>
 internal static class EventSources
 {
     public const string BlobScheme = "blob://";
     public const string LogScheme = "log://";
 
-    /// <summary>Reads one path. <paramref name="experiment"/>, <paramref name="since"/> and <paramref name="until"/> select the blobs of a <c>log://</c> path.</summary>
-    public static async Task ReadAsync(EventLogReader reader, string path, BlobAccess blobs, string? experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    /// <summary>Streams each source into the reader, in order.</summary>
+    public static async Task ReadAsync(EventLogReader reader, IEnumerable<EventSource> sources, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(sources);
+        foreach (var source in sources)
+        {
+            var stream = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                reader.Read(stream, source.Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The sources of one path, none read yet. <paramref name="experiment"/>, <paramref name="since"/> and
+    /// <paramref name="until"/> select the blobs of a <c>log://</c> path.
+    /// </summary>
+    public static async Task<IReadOnlyList<EventSource>> ResolveAsync(string path, BlobAccess blobs, string? experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (path.StartsWith(LogScheme, StringComparison.OrdinalIgnoreCase))
         {
@@ -29,14 +49,11 @@ internal static class EventSources
                 throw new EventLogException($"{path}: reading the event log needs the experiment (--experiment)");
             }
             var client = ContainerClient(path, blobs, container.Length == 0 ? EventLogWriter.DefaultContainer : container);
-            var names = await LogBlobsAsync(client, path, experiment, since, until, cancellationToken).ConfigureAwait(false);
-            await ReadBlobsAsync(reader, client, names, cancellationToken).ConfigureAwait(false);
-            return;
+            return Sources(client, await LogBlobsAsync(client, path, experiment, since, until, cancellationToken).ConfigureAwait(false));
         }
         if (path.StartsWith(BlobScheme, StringComparison.OrdinalIgnoreCase))
         {
-            await ReadBlobsAsync(reader, path, blobs, cancellationToken).ConfigureAwait(false);
-            return;
+            return await PrefixBlobsAsync(path, blobs, cancellationToken).ConfigureAwait(false);
         }
         if (Directory.Exists(path))
         {
@@ -45,26 +62,19 @@ internal static class EventSources
             {
                 throw new EventLogException($"{path}: the folder holds no .jsonl files");
             }
-            foreach (string file in files)
-            {
-                ReadFile(reader, file);
-            }
-            return;
+            return [.. files.Select(FileSource)];
         }
         if (!File.Exists(path))
         {
             throw new EventLogException($"{path}: no such file or folder");
         }
-        ReadFile(reader, path);
+        return [FileSource(path)];
     }
 
-    private static void ReadFile(EventLogReader reader, string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
-        reader.Read(stream, file);
-    }
+    private static EventSource FileSource(string file) => new(file, new FileInfo(file).Length, _ =>
+        Task.FromResult<Stream>(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan)));
 
-    private static async Task ReadBlobsAsync(EventLogReader reader, string path, BlobAccess blobs, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<EventSource>> PrefixBlobsAsync(string path, BlobAccess blobs, CancellationToken cancellationToken)
     {
         string rest = path[BlobScheme.Length..];
         int slash = rest.IndexOf('/', StringComparison.Ordinal);
@@ -76,12 +86,12 @@ internal static class EventSources
         }
 
         var client = ContainerClient(path, blobs, container);
-        var names = new List<string>();
+        var names = new List<(string Name, long Length)>();
         try
         {
             await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
             {
-                names.Add(item.Name);
+                names.Add((item.Name, item.Properties.ContentLength ?? 0));
             }
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
@@ -92,16 +102,16 @@ internal static class EventSources
         {
             throw new EventLogException($"{path}: no blobs under this prefix");
         }
-        await ReadBlobsAsync(reader, client, names, cancellationToken).ConfigureAwait(false);
+        return Sources(client, names);
     }
 
     /// <summary>
     /// The blobs of an experiment's log whose hour overlaps [<paramref name="since"/>, <paramref name="until"/>]:
     /// its own partition and the unattributed one (outcomes and replies that did not name it), in name order.
     /// </summary>
-    private static async Task<List<string>> LogBlobsAsync(BlobContainerClient client, string path, string experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    private static async Task<List<(string Name, long Length)>> LogBlobsAsync(BlobContainerClient client, string path, string experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
-        var names = new List<string>();
+        var names = new List<(string Name, long Length)>();
         try
         {
             foreach (string partition in new[] { experiment, EventLogWriter.UnattributedPartition })
@@ -114,7 +124,7 @@ internal static class EventSources
                     {
                         continue;
                     }
-                    names.Add(item.Name);
+                    names.Add((item.Name, item.Properties.ContentLength ?? 0));
                 }
             }
         }
@@ -142,17 +152,10 @@ internal static class EventSources
         return new BlobContainerClient(blobs.ConnectionString, container);
     }
 
-    private static async Task ReadBlobsAsync(EventLogReader reader, BlobContainerClient client, List<string> names, CancellationToken cancellationToken)
-    {
-        foreach (string name in names.Order(StringComparer.Ordinal))
-        {
+    /// <summary>The blobs as sources, in ordinal name order.</summary>
+    private static List<EventSource> Sources(BlobContainerClient client, List<(string Name, long Length)> blobs) =>
+        [.. blobs.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b => new EventSource($"{BlobScheme}{client.Name}/{b.Name}", b.Length, async cancellationToken =>
             // A log blob may be appended to while it is read: appends are whole lines, so reading on past the
             // length seen at open is safe.
-            var stream = await client.GetBlobClient(name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: true), cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                reader.Read(stream, $"{BlobScheme}{client.Name}/{name}");
-            }
-        }
-    }
+            await client.GetBlobClient(b.Name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: true), cancellationToken).ConfigureAwait(false)))];
 }

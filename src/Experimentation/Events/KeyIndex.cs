@@ -16,12 +16,19 @@ internal interface IKeySource
 /// </summary>
 internal sealed class KeyIndex
 {
-    private const int InitialBits = 16;
+    private const int InitialBits = 16, MaxBits = 30;
+
+    /// <summary>The most keys an index holds: 3/4 of its largest table.</summary>
+    public const int MaxKeys = (1 << MaxBits) / 4 * 3;
+
     private uint[] _table = LargeArrays.Allocate<uint>(1 << InitialBits, zeroed: true);
     private int _positionBits = InitialBits;
     private int _count;
 
     public int Count => _count;
+
+    /// <summary>The table's size in slots.</summary>
+    public int Slots => _table.Length;
 
     /// <summary>The position of <paramref name="key"/>, or -1 with <paramref name="slot"/> set for <see cref="Insert"/>.</summary>
     public int Find<TKeys>(UInt128 key, TKeys keys, out int slot)
@@ -98,12 +105,35 @@ internal sealed class KeyIndex
         {
             return;
         }
-        if (_positionBits >= 30)
+        if (_positionBits >= MaxBits)
         {
-            throw new InvalidOperationException("the index holds its maximum of 2^30 keys");
+            throw new InvalidOperationException($"the index holds its maximum of {MaxKeys:N0} keys");
         }
-        var grown = LargeArrays.Allocate<uint>(_table.Length * 2, zeroed: true);
-        int bits = _positionBits + 1;
+        Resize(_positionBits + 1, keys);
+    }
+
+    /// <summary>
+    /// Sizes an empty index for <paramref name="keys"/> keys, so that reaching that many never re-hashes. An
+    /// index that already holds keys is left as it is.
+    /// </summary>
+    public void Reserve(int keys)
+    {
+        int bits = InitialBits;
+        while (bits < MaxBits && (1L << bits) * 3 < keys * 4L)
+        {
+            bits++;
+        }
+        if (_count == 0 && bits > _positionBits)
+        {
+            _table = LargeArrays.Allocate<uint>(1 << bits, zeroed: true);
+            _positionBits = bits;
+        }
+    }
+
+    private void Resize<TKeys>(int bits, TKeys keys)
+        where TKeys : struct, IKeySource
+    {
+        var grown = LargeArrays.Allocate<uint>(1 << bits, zeroed: true);
         int mask = grown.Length - 1;
         // The store is read in order (sequential), the new table written at random.
         for (int position = 0; position < _count; position++)

@@ -23,8 +23,8 @@ internal static class MannWhitneyTest
             return empty with { Reason = UninformativeReason.EmptyArm };
         }
 
-        c.Sort();
-        t.Sort();
+        SortUnlessSorted(c);
+        SortUnlessSorted(t);
         double n = t.Length, m = c.Length;
         (double rankSumT, double tieSum) = RankSum(t, c);
         double w = rankSumT - (n * (n + 1) / 2);
@@ -55,6 +55,19 @@ internal static class MannWhitneyTest
             PValue = p,
             Significant = p < alpha,
         };
+    }
+
+    /// <summary>Sorts in place, after one pass that finds most callers' samples sorted already.</summary>
+    private static void SortUnlessSorted(Span<double> values)
+    {
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (!(values[i - 1] <= values[i]))
+            {
+                values.Sort();
+                return;
+            }
+        }
     }
 
     /// <summary>The median of a sorted array (mean of the two middle values for an even length).</summary>

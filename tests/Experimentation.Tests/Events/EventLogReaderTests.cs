@@ -78,6 +78,40 @@ public sealed class EventLogReaderTests
     }
 
     [Fact]
+    public void Complete_AfterManySources_JoinsAcrossThemAsOneLog()
+    {
+        // Each source is parsed while the previous ones are still being joined; Complete waits for them all.
+        var reader = new EventLogReader("e", null, strict: false);
+        reader.Reserve(2_000_000);
+        const int Sources = 12, PerSource = 5_000;
+        for (int s = 0; s < Sources; s++)
+        {
+            var log = new StringBuilder();
+            for (int i = 0; i < PerSource; i++)
+            {
+                int id = (s * PerSource) + i;
+                log.Append(Scored($"id-{id}", id % 2 == 0 ? "x" : "y"));
+                if (s > 0)
+                {
+                    // The outcomes of the previous source's emails, one source later.
+                    int earlier = id - PerSource;
+                    log.Append(Outcome($"id-{earlier}", earlier % 3 == 0 ? "objection" : "positive", 10));
+                }
+            }
+            reader.Read(new MemoryStream(Encoding.UTF8.GetBytes(log.ToString())), $"part-{s}.jsonl");
+        }
+
+        var obs = reader.Complete();
+
+        int labelled = (Sources - 1) * PerSource;
+        Assert.Equal(Sources * PerSource, obs.Arms.Sum(a => a.Exposures));
+        Assert.Equal(labelled, obs.Arms.Sum(a => a.Accuracy.Count));
+        Assert.Equal(Enumerable.Range(0, labelled).Count(i => i % 3 == 0), obs.Arms.Sum(a => a.Accuracy.Count - a.Accuracy.Successes));
+        Assert.Equal(0, obs.Diagnostics.OrphanOutcomes);
+        Assert.Equal(Sources, obs.Diagnostics.Sources);
+    }
+
+    [Fact]
     public void Read_MalformedLineWhenStrictAfterManyBatches_ThrowsNamingFileAndLine()
     {
         var log = new StringBuilder();

@@ -47,4 +47,25 @@ public sealed class KeyIndexTests
         Assert.Equal(-1, index.Find(new UInt128(0xDEADBEEFUL << 32, 42), new ListKeys(store), out _));
         Assert.Equal(-1, index.Find(new UInt128(7, 0x1234), new ListKeys(store), out _));
     }
+
+    [Fact]
+    public void Reserve_SizesTheTableOnceForThatManyKeys_AndIsIgnoredOnceKeysAreIn()
+    {
+        var index = new KeyIndex();
+        var store = new List<UInt128>();
+        index.Reserve(200_000);
+        int slots = index.Slots;
+        Assert.True(slots * 3L >= 200_000 * 4L, $"{slots} slots hold 200,000 keys below 3/4 load");
+
+        var rng = new Random(9);
+        for (int i = 0; i < 200_000; i++)
+        {
+            Assert.Equal(i, FindOrAdd(index, store, new UInt128((ulong)rng.NextInt64(), (ulong)rng.NextInt64())));
+        }
+        Assert.Equal(slots, index.Slots);
+        Assert.True(store.Select((key, i) => index.Find(key, new ListKeys(store), out _) == i).All(found => found));
+
+        index.Reserve(10_000_000);
+        Assert.Equal(slots, index.Slots);
+    }
 }
