@@ -239,7 +239,7 @@ internal static class ExperimentAnalyzer
     {
         var armMetrics = new List<ArmMetric>();
         // Sorted in place, one arm after the other through one scratch buffer of the largest arm's size.
-        var scratch = GC.AllocateUninitializedArray<double>(arms.Max(a => a.HandlingValues.Count));
+        var scratch = LargeArrays.Allocate<double>(arms.Max(a => a.HandlingValues.Count), zeroed: false);
         foreach (var arm in arms)
         {
             RadixSort.SortNonNegative(CollectionsMarshal.AsSpan(arm.HandlingValues), scratch);

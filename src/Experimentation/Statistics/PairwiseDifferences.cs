@@ -1,3 +1,5 @@
+using Verdict.Experimentation.Events;
+
 namespace Verdict.Experimentation.Statistics;
 
 /// <summary>
@@ -163,8 +165,8 @@ internal sealed class PairwiseDifferences
     private double Select(Probe lo, Probe hi, long k)
     {
         int expected = (int)(hi.Distinct - lo.Distinct);
-        var values = new double[expected];
-        var weights = new long[expected];
+        var values = LargeArrays.Allocate<double>(expected, zeroed: false);
+        var weights = LargeArrays.Allocate<long>(expected, zeroed: false);
         int n = 0, jLo = 0, jHi = 0;
         for (int i = 0; i < _t.Length; i++)
         {
@@ -203,8 +205,8 @@ internal sealed class PairwiseDifferences
         {
             distinct += sorted[i] != sorted[i - 1] ? 1 : 0;
         }
-        var values = new double[distinct];
-        var weights = new int[distinct];
+        var values = LargeArrays.Allocate<double>(distinct, zeroed: false);
+        var weights = LargeArrays.Allocate<int>(distinct, zeroed: true);
         int r = -1;
         for (int i = 0; i < sorted.Length; i++)
         {
