@@ -26,13 +26,7 @@ internal sealed class ChunkedList<T>
     }
 
     /// <summary>Starts loading the element at <paramref name="index"/> into the cache.</summary>
-    public unsafe void Prefetch(int index)
-    {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
-        {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref this[index]));
-        }
-    }
+    public void Prefetch(int index) => LargeArrays.Prefetch(ref this[index]);
 
     public int Add(in T item)
     {

@@ -157,6 +157,7 @@ internal sealed class EventLogReader
                 if (ReadLine(line, sourceName, number, ref current.Events[current.Count]) && ++current.Count == BatchSize)
                 {
                     Submit(current);
+                    // Not the join's batch any more, should taking the next one fail.
                     current = null;
                     current = TakeFreeBatch();
                 }

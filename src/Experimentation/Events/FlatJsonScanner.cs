@@ -110,45 +110,26 @@ internal ref struct FlatJsonScanner
         {
             return Fail();
         }
-        switch (line[i])
+        bool read;
+        if (line[i] == '"')
         {
-            case (byte)'"':
-                if (!ReadString(line, ref i, out value))
-                {
-                    return Fail();
-                }
-                kind = MemberKind.String;
-                break;
-            case (byte)'t':
-                if (!Literal(line, ref i, "true"u8))
-                {
-                    return Fail();
-                }
-                kind = MemberKind.True;
-                break;
-            case (byte)'f':
-                if (!Literal(line, ref i, "false"u8))
-                {
-                    return Fail();
-                }
-                kind = MemberKind.False;
-                break;
-            case (byte)'n':
-                if (!Literal(line, ref i, "null"u8))
-                {
-                    return Fail();
-                }
-                kind = MemberKind.Null;
-                break;
-            default:
-                int start = i;
-                if (!ReadNumber(line, ref i))
-                {
-                    return Fail();
-                }
-                value = line[start..i];
-                kind = MemberKind.Number;
-                break;
+            read = ReadString(line, ref i, out value);
+            kind = MemberKind.String;
+        }
+        else if (line[i] is (byte)'t' or (byte)'f' or (byte)'n')
+        {
+            read = ReadLiteral(line, ref i, out kind);
+        }
+        else
+        {
+            int start = i;
+            read = ReadNumber(line, ref i);
+            value = line[start..i];
+            kind = MemberKind.Number;
+        }
+        if (!read)
+        {
+            return Fail();
         }
         // A value must be followed by whitespace, a comma or the closing brace: "1x" or "truex" is not JSON.
         if (i < line.Length && line[i] is not ((byte)',' or (byte)'}' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
@@ -193,8 +174,12 @@ internal ref struct FlatJsonScanner
         return true;
     }
 
-    private static bool Literal(ReadOnlySpan<byte> line, ref int i, ReadOnlySpan<byte> literal)
+    /// <summary><c>true</c>, <c>false</c> or <c>null</c> at <paramref name="i"/>, told apart by its first letter.</summary>
+    private static bool ReadLiteral(ReadOnlySpan<byte> line, ref int i, out MemberKind kind)
     {
+        byte first = line[i];
+        kind = first == 't' ? MemberKind.True : first == 'f' ? MemberKind.False : MemberKind.Null;
+        ReadOnlySpan<byte> literal = first == 't' ? "true"u8 : first == 'f' ? "false"u8 : "null"u8;
         if (!line[i..].StartsWith(literal))
         {
             return false;

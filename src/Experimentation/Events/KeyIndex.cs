@@ -60,13 +60,10 @@ internal sealed class KeyIndex
     }
 
     /// <summary>Starts loading the slot where a probe for <paramref name="key"/> begins into the cache.</summary>
-    public unsafe void Prefetch(UInt128 key)
+    public void Prefetch(UInt128 key)
     {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
-        {
-            uint[] table = _table;
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref table[(int)((ulong)key & (uint)(table.Length - 1))]));
-        }
+        uint[] table = _table;
+        LargeArrays.Prefetch(ref table[(int)((ulong)key & (uint)(table.Length - 1))]);
     }
 
     /// <summary>The position of the first slot of the probe whose tag matches <paramref name="key"/>'s (likely its position), or -1; the store is not read.</summary>
