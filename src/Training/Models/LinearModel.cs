@@ -4,7 +4,7 @@ namespace Verdict.Training.Models;
 
 /// <summary>
 /// Softmax regression on hashed n-grams: <c>logits = Σⱼ xⱼ·W[idⱼ] + b</c>. In ONNX the sum is an
-/// embedding bag: Gather the rows of W, scale them by the weights, ReduceSum over the n-grams.
+/// embedding bag: Gather the rows of W, then sum them weighted (one batched MatMul by the weights).
 /// </summary>
 internal sealed class LinearModel : ITrainableModel
 {
