@@ -9,14 +9,14 @@ namespace Verdict.Functions;
 
 /// <summary>The answer to one scored email (Contract 4).</summary>
 internal sealed record ScoreResponse(
-    string ScoringId, string Intent, double Confidence, IReadOnlyDictionary<string, double> Probabilities,
+    string ScoringId, string Intent, float Confidence, IReadOnlyDictionary<string, float> Probabilities,
     string? Experiment, string? Arm, string Model, double LatencyMs);
 
 /// <summary>The arm a template experiment gave a message.</summary>
 internal sealed record TemplateAssignment(string MessageId, string Experiment, string Arm, string Template);
 
 /// <summary>A scored reply.</summary>
-internal sealed record ReplyResponse(string MessageId, string Intent, double Confidence, string Model);
+internal sealed record ReplyResponse(string MessageId, string Intent, float Confidence, string Model);
 
 /// <summary>
 /// What every route and queue does, whatever carried the request: assign the arm, score, log. Scoring is
@@ -26,8 +26,8 @@ internal sealed record ReplyResponse(string MessageId, string Intent, double Con
 internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, EventLogWriter log, FunctionsOptions options, TimeProvider time,
     ModelTargets targets, GpuScoringClient gpu, ILogger<EmailService> logger)
 {
-    private readonly RecentAnswers<ScoreResponse> _scored = new(options.IdempotencyEntries);
-    private readonly RecentAnswers<TemplateAssignment> _assigned = new(options.IdempotencyEntries);
+    private readonly RecentAnswers<ScoreResponse> _scored = new(options.IdempotencyEntries, FunctionsJson.Default.ScoreResponse);
+    private readonly RecentAnswers<TemplateAssignment> _assigned = new(options.IdempotencyEntries, FunctionsJson.Default.TemplateAssignment);
 
     private readonly ConcurrentDictionary<string, Task<ScoreResponse>> inFlight = new(StringComparer.Ordinal);
 
@@ -231,7 +231,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         activity?.SetTag("verdict.experiment", r.Experiment);
         activity?.SetTag("verdict.arm", assignment?.Arm);
         activity?.SetTag("verdict.model", score.Model);
-        var probabilities = new Dictionary<string, double>(score.Labels.Count, StringComparer.Ordinal);
+        var probabilities = new Dictionary<string, float>(score.Labels.Count, StringComparer.Ordinal);
         for (int k = 0; k < score.Labels.Count; k++)
         {
             probabilities[score.Labels[k]] = score.Probabilities[k];

@@ -53,7 +53,7 @@ public sealed class FunctionsOptions
     /// <summary>The key callers must send in <c>x-api-key</c> when the app listens beyond loopback.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>How many recent scoring (and template message) ids are remembered to make a repeated call idempotent: always the last half of this many, never more.</summary>
+    /// <summary>How many recent scoring (and template message) answers are remembered to make a repeated call idempotent: each store is a ring of this many × 512 bytes, enough for this many answers of average size.</summary>
     public int IdempotencyEntries { get; set; } = 200_000;
 
     /// <summary>
