@@ -53,24 +53,38 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
 
     public SparseFeatures Extract(string text)
     {
-        var normalized = TextNormalizer.Normalize(text, Settings.MaxChars);
-        var hashes = new PooledList(Math.Max(16, normalized.Length * 4));
-        var wordHashes = new PooledList(Math.Max(8, normalized.Length / 2));
+        var hashes = Collect(text, out int distinct);
         try
         {
-            CollectWords(normalized, ref hashes, ref wordHashes);
-            AddWordNgrams(ref hashes, wordHashes.Span);
-            return Aggregate(hashes.Span);
+            var ids = new int[distinct];
+            var values = new float[distinct];
+            Weigh(hashes.Span, ids, values);
+            return new SparseFeatures(ids, values);
         }
         finally
         {
             hashes.Dispose();
-            wordHashes.Dispose();
         }
     }
 
     public FeatureBatch Featurize(IReadOnlyList<string> texts)
     {
+        if (texts.Count == 1)
+        {
+            // One text (what a scoring call sends): its weighed ids are the batch, with no row to copy.
+            var hashes = Collect(texts[0], out int distinct);
+            try
+            {
+                var single = new long[Math.Max(1, distinct)];
+                var singleWeights = new float[single.Length];
+                Weigh(hashes.Span, single, singleWeights);
+                return Batch(1, single.Length, single, singleWeights);
+            }
+            finally
+            {
+                hashes.Dispose();
+            }
+        }
         var rows = new SparseFeatures[texts.Count];
         var columns = 1;
         for (var i = 0; i < rows.Length; i++)
@@ -90,7 +104,34 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
                 weights[offset + j] = row.Values[j];
             }
         }
-        return new FeatureBatch(rows.Length, columns, [new FeatureTensor(IdsRole, ids, null), new FeatureTensor(WeightsRole, null, weights)]);
+        return Batch(rows.Length, columns, ids, weights);
+    }
+
+    private static FeatureBatch Batch(int rows, int columns, long[] ids, float[] weights) =>
+        new(rows, columns, [new FeatureTensor(IdsRole, ids, null), new FeatureTensor(WeightsRole, null, weights)]);
+
+    /// <summary>The text's bucket ids, sorted (a pooled list the caller disposes), and how many are distinct.</summary>
+    private PooledList Collect(string text, out int distinct)
+    {
+        var normalized = TextNormalizer.Normalize(text, Settings.MaxChars);
+        var hashes = new PooledList(Math.Max(16, normalized.Length * 4));
+        var wordHashes = new PooledList(Math.Max(8, normalized.Length / 2));
+        try
+        {
+            CollectWords(normalized, ref hashes, ref wordHashes);
+            AddWordNgrams(ref hashes, wordHashes.Span);
+            distinct = SortAndCount(hashes.Span);
+            return hashes;
+        }
+        catch
+        {
+            hashes.Dispose();
+            throw;
+        }
+        finally
+        {
+            wordHashes.Dispose();
+        }
     }
 
     private void CollectWords(string text, ref PooledList hashes, ref PooledList wordHashes)
@@ -201,11 +242,12 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
         ? hash & _bucketMask
         : (uint)(((((_bucketMultiplier * hash) >> 32) + 1) * _buckets) >> 32));
 
-    private SparseFeatures Aggregate(Span<int> buckets)
+    /// <summary>Sorts the bucket ids and counts the distinct ones.</summary>
+    private int SortAndCount(Span<int> buckets)
     {
         if (buckets.IsEmpty)
         {
-            return new SparseFeatures([], []);
+            return 0;
         }
         if (buckets.Length < RadixThreshold)
         {
@@ -223,8 +265,17 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
                 distinct++;
             }
         }
-        var ids = new int[distinct];
-        var values = new float[distinct];
+        return distinct;
+    }
+
+    /// <summary>Writes each distinct id of the sorted <paramref name="buckets"/> with its weight, 1 + ln(count), scaled to unit L2 norm.</summary>
+    private static void Weigh<TId>(ReadOnlySpan<int> buckets, Span<TId> ids, Span<float> values)
+        where TId : IBinaryInteger<TId>
+    {
+        if (buckets.IsEmpty)
+        {
+            return;
+        }
         var k = 0;
         var run = 1;
         double sumSquares = 0;
@@ -235,19 +286,19 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
                 run++;
                 continue;
             }
-            var weight = 1.0 + Math.Log(run);
-            ids[k] = buckets[i - 1];
+            // Most n-grams occur once, and ln(1) = 0 needs no call.
+            var weight = run == 1 ? 1.0 : 1.0 + Math.Log(run);
+            ids[k] = TId.CreateTruncating(buckets[i - 1]);
             values[k] = (float)weight;
             sumSquares += weight * weight;
             k++;
             run = 1;
         }
         var scale = (float)(1.0 / Math.Sqrt(sumSquares));
-        for (var i = 0; i < values.Length; i++)
+        for (var i = 0; i < k; i++)
         {
             values[i] *= scale;
         }
-        return new SparseFeatures(ids, values);
     }
 
     /// <summary>LSD radix sort of bucket ids (all in [0, buckets)): linear in the count, where most of a long email's time went into comparisons.</summary>

@@ -134,4 +134,22 @@ public sealed class HashedNGramFeaturizerTests
         var shortCount = Featurizer.Extract("one").Count;
         Assert.All(weights.Skip(shortCount).Take(batch.Columns - shortCount), w => Assert.Equal(0f, w));
     }
+
+    [Theory]
+    [InlineData("Thanks, could we talk about pricing next week? Thanks again, thanks.")]
+    [InlineData("")]
+    [InlineData("...")]
+    public void Featurize_OneText_GivesExactlyItsExtractedFeatures_AsABatchOfOneRowAtLeastOneWide(string text)
+    {
+        var expected = Featurizer.Extract(text);
+
+        var batch = Featurizer.Featurize([text]);
+
+        Assert.Equal(1, batch.Rows);
+        Assert.Equal(Math.Max(1, expected.Count), batch.Columns);
+        var ids = batch.Tensors.Single(t => t.Role == "ids").Int64Data!;
+        var weights = batch.Tensors.Single(t => t.Role == "weights").FloatData!;
+        Assert.Equal(expected.Ids.Select(i => (long)i).Concat(expected.Count == 0 ? [0L] : []), ids);
+        Assert.Equal(expected.Values.Concat(expected.Count == 0 ? [0f] : []), weights);
+    }
 }
