@@ -69,42 +69,33 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
 
     public FeatureBatch Featurize(IReadOnlyList<string> texts)
     {
-        if (texts.Count == 1)
+        // Each text's sorted buckets are kept (pooled) until the padded arrays exist; then each row is weighed
+        // straight into its slice, with no per-row arrays to copy.
+        var rows = new PooledList[texts.Count];
+        var counts = new int[texts.Count];
+        try
         {
-            // One text (what a scoring call sends): its weighed ids are the batch, with no row to copy.
-            var hashes = Collect(texts[0], out int distinct);
-            try
+            var columns = 1;
+            for (var i = 0; i < rows.Length; i++)
             {
-                var single = new long[Math.Max(1, distinct)];
-                var singleWeights = new float[single.Length];
-                Weigh(hashes.Span, single, singleWeights);
-                return Batch(1, single.Length, single, singleWeights);
+                rows[i] = Collect(texts[i], out counts[i]);
+                columns = Math.Max(columns, counts[i]);
             }
-            finally
+            var ids = new long[rows.Length * columns];
+            var weights = new float[rows.Length * columns];
+            for (var r = 0; r < rows.Length; r++)
             {
-                hashes.Dispose();
+                Weigh(rows[r].Span, ids.AsSpan(r * columns, columns), weights.AsSpan(r * columns, columns));
             }
+            return Batch(rows.Length, columns, ids, weights);
         }
-        var rows = new SparseFeatures[texts.Count];
-        var columns = 1;
-        for (var i = 0; i < rows.Length; i++)
+        finally
         {
-            rows[i] = Extract(texts[i]);
-            columns = Math.Max(columns, rows[i].Count);
-        }
-        var ids = new long[rows.Length * columns];
-        var weights = new float[rows.Length * columns];
-        for (var r = 0; r < rows.Length; r++)
-        {
-            var row = rows[r];
-            var offset = r * columns;
-            for (var j = 0; j < row.Count; j++)
+            foreach (var row in rows)
             {
-                ids[offset + j] = row.Ids[j];
-                weights[offset + j] = row.Values[j];
+                row.Dispose();
             }
         }
-        return Batch(rows.Length, columns, ids, weights);
     }
 
     private static FeatureBatch Batch(int rows, int columns, long[] ids, float[] weights) =>
@@ -390,7 +381,11 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
 
         public void Dispose()
         {
-            ArrayPool<int>.Shared.Return(_items);
+            // A default list (a row never collected, after a failure) holds nothing to return.
+            if (_items is { Length: > 0 })
+            {
+                ArrayPool<int>.Shared.Return(_items);
+            }
             _items = [];
         }
     }
