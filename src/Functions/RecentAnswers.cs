@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -38,12 +37,6 @@ internal sealed class RecentAnswers<T> where T : class
     private readonly Lock _gate = new();
     private long _head; // ring positions written since the last reset; a position's byte lives at position % ring length
 
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
-
     public RecentAnswers(int capacity, JsonTypeInfo<T> type)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -75,13 +68,8 @@ internal sealed class RecentAnswers<T> where T : class
     /// <summary>Remembers <paramref name="answer"/> for <paramref name="id"/>, replacing an earlier one.</summary>
     public void Set(string id, T answer)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
-        var writer = t_writer ??= new Utf8JsonWriter(buffer);
-        writer.Reset(buffer);
-        JsonSerializer.Serialize(writer, answer, _type);
-        writer.Flush();
-        var json = buffer.WrittenSpan;
+        // A short-lived copy: it dies young, which costs the collector next to nothing.
+        ReadOnlySpan<byte> json = JsonSerializer.SerializeToUtf8Bytes(answer, _type);
         int size = (HeaderBytes + (id.Length * 2) + json.Length + 7) & ~7;
         if (size > _ring.Length / 4)
         {

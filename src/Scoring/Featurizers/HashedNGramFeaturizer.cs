@@ -72,14 +72,13 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
         // Each text's sorted buckets are kept (pooled) until the padded arrays exist; then each row is weighed
         // straight into its slice, with no per-row arrays to copy.
         var rows = new PooledList[texts.Count];
-        var counts = new int[texts.Count];
         try
         {
             var columns = 1;
             for (var i = 0; i < rows.Length; i++)
             {
-                rows[i] = Collect(texts[i], out counts[i]);
-                columns = Math.Max(columns, counts[i]);
+                rows[i] = Collect(texts[i], out int distinct);
+                columns = Math.Max(columns, distinct);
             }
             var ids = new long[rows.Length * columns];
             var weights = new float[rows.Length * columns];
@@ -263,10 +262,6 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
     private static void Weigh<TId>(ReadOnlySpan<int> buckets, Span<TId> ids, Span<float> values)
         where TId : IBinaryInteger<TId>
     {
-        if (buckets.IsEmpty)
-        {
-            return;
-        }
         var k = 0;
         var run = 1;
         double sumSquares = 0;
