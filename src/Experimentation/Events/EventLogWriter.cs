@@ -39,6 +39,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     private readonly EventLogWriterOptions _options;
     private readonly TimeProvider _time;
     private readonly Channel<Pending> _buffer;
+    private readonly LineChunks _lines;
     private readonly Dictionary<string, BlobState> _blobs = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private readonly Lock _statisticsLock = new();
@@ -62,6 +63,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         InstanceId = options.InstanceId ?? DefaultInstanceId();
         _groupThreshold = Math.Max(1, Math.Min(options.MaxBufferedEvents / 2, options.MaxBlockBytes / 256));
+        _lines = new LineChunks(maxFreeChunks: Math.Max(4, options.MaxFlushBytes / LineChunks.ChunkBytes));
         _buffer = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.MaxBufferedEvents)
         {
             SingleReader = true,
@@ -93,7 +95,15 @@ public sealed partial class EventLogWriter : IAsyncDisposable
         var completion = new Completion(events.Count);
         for (int i = 0; i < lines.Length; i++)
         {
-            await _buffer.Writer.WriteAsync(lines[i] with { Completion = completion }, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _buffer.Writer.WriteAsync(lines[i] with { Completion = completion }, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Release(lines.AsSpan(i));
+                throw;
+            }
         }
         _wake.TrySetResult();
         await completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -107,7 +117,15 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(logEvent);
         var line = Serialize(logEvent, _time.GetTimestamp());
-        await _buffer.Writer.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _buffer.Writer.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            line.Chunk?.Release();
+            throw;
+        }
         if (_buffer.Reader.Count >= _groupThreshold)
         {
             _wake.TrySetResult();
@@ -118,7 +136,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var completion = new Completion(1);
-        await _buffer.Writer.WriteAsync(new Pending(null, ReadOnlyMemory<byte>.Empty, 0, completion), cancellationToken).ConfigureAwait(false);
+        await _buffer.Writer.WriteAsync(new Pending(null, ReadOnlyMemory<byte>.Empty, 0, completion, null), cancellationToken).ConfigureAwait(false);
         _wake.TrySetResult();
         await completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -142,6 +160,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
         _buffer.Writer.TryComplete();
         _wake.TrySetResult();
         await _loop.ConfigureAwait(false);
+        _lines.Close();
     }
 
     /// <summary>The partition (first path segment) of an event's blobs.</summary>
@@ -170,14 +189,23 @@ public sealed partial class EventLogWriter : IAsyncDisposable
     {
         var result = new Pending[events.Count];
         long now = _time.GetTimestamp();
-        for (int i = 0; i < events.Count; i++)
+        int i = 0;
+        try
         {
-            result[i] = Serialize(events[i] ?? throw new ArgumentException($"events[{i}] is null", nameof(events)), now);
+            for (; i < events.Count; i++)
+            {
+                result[i] = Serialize(events[i] ?? throw new ArgumentException($"events[{i}] is null", nameof(events)), now);
+            }
+        }
+        catch
+        {
+            Release(result.AsSpan(0, i));
+            throw;
         }
         return result;
     }
 
-    /// <summary>One event as a JSON line with its blob prefix; a thread's writer and buffer are reused, the line is copied out.</summary>
+    /// <summary>One event as a JSON line with its blob prefix; a thread's writer and buffer are reused, the line is copied into a chunk.</summary>
     private Pending Serialize(LogEvent e, long now)
     {
         string prefix = PrefixOf(e);
@@ -192,7 +220,8 @@ public sealed partial class EventLogWriter : IAsyncDisposable
         {
             throw new ArgumentException($"event '{e.Id}' takes {buffer.WrittenCount} bytes, more than a block ({_options.MaxBlockBytes})", nameof(e));
         }
-        return new Pending(prefix, buffer.WrittenSpan.ToArray(), now, null);
+        var (chunk, line) = _lines.Add(buffer.WrittenSpan);
+        return new Pending(prefix, line, now, null, chunk);
     }
 
     /// <summary>The event's partition-hour prefix, checked and built once per change of experiment or hour.</summary>
@@ -313,6 +342,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
             }
             item.Completion?.Signal();
         }
+        Release(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch));
         lock (_statisticsLock)
         {
             _written += written;
@@ -479,6 +509,14 @@ public sealed partial class EventLogWriter : IAsyncDisposable
         return string.Create(CultureInfo.InvariantCulture, $"{(machine.Length == 0 ? "host" : machine)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
     }
 
+    private static void Release(ReadOnlySpan<Pending> lines)
+    {
+        foreach (var line in lines)
+        {
+            line.Chunk?.Release();
+        }
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
@@ -494,7 +532,8 @@ public sealed partial class EventLogWriter : IAsyncDisposable
 
     private sealed record PrefixCache(string? Experiment, long HourTicks, string Prefix);
 
-    private readonly record struct Pending(string? Prefix, ReadOnlyMemory<byte> Line, long EnqueuedAt, Completion? Completion);
+    /// <summary>A buffered line; <paramref name="Chunk"/> holds its bytes until the flush releases it.</summary>
+    private readonly record struct Pending(string? Prefix, ReadOnlyMemory<byte> Line, long EnqueuedAt, Completion? Completion, LineChunks.Chunk? Chunk);
 
     private sealed class BlobState(string prefix)
     {

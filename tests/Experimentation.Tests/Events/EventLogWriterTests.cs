@@ -153,6 +153,38 @@ public sealed class EventLogWriterTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     [Fact]
+    public async Task Enqueue_ManyFlushesWhileCallersKeepWriting_EveryLineLandsIntactOnce()
+    {
+        // Buffered lines share reusable chunks: a chunk handed out again too early would corrupt lines still waiting.
+        var container = azurite.Container("log-reuse");
+        await using var writer = new EventLogWriter(container, new EventLogWriterOptions { InstanceId = "fn-r", FlushInterval = TimeSpan.FromMilliseconds(5) });
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(caller => Task.Run(async () =>
+        {
+            for (int i = 0; i < 2_500; i++)
+            {
+                string id = $"r{caller}-{i}-{new string('p', i % 97)}";
+                lock (expected)
+                {
+                    expected.Add(id);
+                }
+                await writer.EnqueueAsync(Scored(id, Ten));
+                if (i % 500 == 0)
+                {
+                    await writer.FlushAsync();
+                }
+            }
+        })));
+        await writer.FlushAsync();
+
+        var lines = await LinesAsync(container);
+        var ids = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToList();
+        Assert.True(writer.Statistics.Flushes > 4, $"only {writer.Statistics.Flushes} flushes: the test did not cycle chunks");
+        Assert.Equal(expected.Count, ids.Count);
+        Assert.True(expected.SetEquals(ids));
+    }
+
+    [Fact]
     public async Task Dispose_WritesWhatIsStillBuffered()
     {
         var container = azurite.Container("log-dispose");
