@@ -41,7 +41,7 @@ foreach (var batchSize in batches)
     }
     var bare = Measure(groups.Length, i => model.RunRaw(featurized[i], out _));
     var full = Measure(groups.Length, i => model.Score(groups[i]));
-    var features = Measure(groups.Length, i => model.Featurizer.Featurize(groups[i]));
+    var features = Measure(groups.Length, i => model.Featurizer.Featurize(groups[i]).Dispose());
     Console.WriteLine($"batch {batchSize,2}: featurize    {Describe(features, batchSize)}");
     Console.WriteLine($"batch {batchSize,2}: bare Run     {Describe(bare, batchSize)}");
     Console.WriteLine($"batch {batchSize,2}: end-to-end   {Describe(full, batchSize)}");

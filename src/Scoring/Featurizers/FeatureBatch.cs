@@ -1,7 +1,56 @@
+using System.Buffers;
+
 namespace Verdict.Scoring.Featurizers;
 
-/// <summary>One named model input of a batch: <c>Rows × Columns</c> values, row-major.</summary>
-internal sealed record FeatureTensor(string Role, long[]? Int64Data, float[]? FloatData);
+/// <summary>
+/// One named model input of a batch: the first <paramref name="Length"/> values of its array (<c>Rows × Columns</c>,
+/// row-major). A pooled array may be longer; what lies beyond <paramref name="Length"/> means nothing.
+/// </summary>
+internal sealed record FeatureTensor(string Role, long[]? Int64Data, float[]? FloatData, int Length)
+{
+    public ReadOnlySpan<long> Int64 => Int64Data.AsSpan(0, Int64Data is null ? 0 : Length);
 
-/// <summary>The model inputs for a batch of texts, padded to a common length.</summary>
-internal sealed record FeatureBatch(int Rows, int Columns, IReadOnlyList<FeatureTensor> Tensors);
+    public ReadOnlySpan<float> Float => FloatData.AsSpan(0, FloatData is null ? 0 : Length);
+}
+
+/// <summary>
+/// The model inputs for a batch of texts, padded to a common length. A batch whose arrays were rented gives
+/// them back to the shared pools when disposed; it must not be read after that.
+/// </summary>
+internal sealed class FeatureBatch(int rows, int columns, IReadOnlyList<FeatureTensor> tensors, bool pooled = false) : IDisposable
+{
+    private int _disposed;
+
+    public int Rows { get; } = rows;
+
+    public int Columns { get; } = columns;
+
+    public IReadOnlyList<FeatureTensor> Tensors { get; } = tensors;
+
+    /// <summary>An array of at least <paramref name="length"/> elements from the shared pool, its first <paramref name="length"/> zeroed.</summary>
+    public static T[] Rent<T>(int length)
+    {
+        var array = ArrayPool<T>.Shared.Rent(length);
+        Array.Clear(array, 0, length);
+        return array;
+    }
+
+    public void Dispose()
+    {
+        if (!pooled || Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        foreach (var tensor in Tensors)
+        {
+            if (tensor.Int64Data is { } longs)
+            {
+                ArrayPool<long>.Shared.Return(longs);
+            }
+            if (tensor.FloatData is { } floats)
+            {
+                ArrayPool<float>.Shared.Return(floats);
+            }
+        }
+    }
+}

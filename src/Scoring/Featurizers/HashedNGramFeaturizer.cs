@@ -80,13 +80,14 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
                 rows[i] = Collect(texts[i], out int distinct);
                 columns = Math.Max(columns, distinct);
             }
-            var ids = new long[rows.Length * columns];
-            var weights = new float[rows.Length * columns];
+            var length = rows.Length * columns;
+            var ids = FeatureBatch.Rent<long>(length);
+            var weights = FeatureBatch.Rent<float>(length);
             for (var r = 0; r < rows.Length; r++)
             {
                 Weigh(rows[r].Span, ids.AsSpan(r * columns, columns), weights.AsSpan(r * columns, columns));
             }
-            return Batch(rows.Length, columns, ids, weights);
+            return new FeatureBatch(rows.Length, columns, [new FeatureTensor(IdsRole, ids, null, length), new FeatureTensor(WeightsRole, null, weights, length)], pooled: true);
         }
         finally
         {
@@ -96,9 +97,6 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
             }
         }
     }
-
-    private static FeatureBatch Batch(int rows, int columns, long[] ids, float[] weights) =>
-        new(rows, columns, [new FeatureTensor(IdsRole, ids, null), new FeatureTensor(WeightsRole, null, weights)]);
 
     /// <summary>The text's bucket ids, sorted (a pooled list the caller disposes), and how many are distinct.</summary>
     private PooledList Collect(string text, out int distinct)

@@ -96,9 +96,9 @@ internal sealed class WordPieceFeaturizer : IFeaturizer
         }
         return new FeatureBatch(encoded.Length, columns,
         [
-            new FeatureTensor(InputIdsRole, inputIds, null),
-            new FeatureTensor(AttentionMaskRole, mask, null),
-            new FeatureTensor(TokenTypeIdsRole, types, null),
+            new FeatureTensor(InputIdsRole, inputIds, null, inputIds.Length),
+            new FeatureTensor(AttentionMaskRole, mask, null, mask.Length),
+            new FeatureTensor(TokenTypeIdsRole, types, null, types.Length),
         ]);
     }
 }

@@ -125,7 +125,7 @@ internal sealed class OnnxIntentModel : IDisposable
     /// <summary>Scores a batch: featurize, one session run, softmax where the model emits logits.</summary>
     public IntentScore[] Score(IReadOnlyList<string> texts)
     {
-        var batch = Featurizer.Featurize(texts);
+        using var batch = Featurizer.Featurize(texts);
         return Run(batch);
     }
 
@@ -203,19 +203,19 @@ internal sealed class OnnxIntentModel : IDisposable
     {
         if (tensor.FloatData is { } floats)
         {
-            return OrtValue.CreateTensorValueFromMemory(floats, shape);
+            return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, floats.AsMemory(0, tensor.Length), shape);
         }
         var longs = tensor.Int64Data!;
         if (type == TensorElementType.Int32)
         {
-            var ints = new int[longs.Length];
+            var ints = new int[tensor.Length];
             for (var i = 0; i < ints.Length; i++)
             {
                 ints[i] = (int)longs[i];
             }
             return OrtValue.CreateTensorValueFromMemory(ints, shape);
         }
-        return OrtValue.CreateTensorValueFromMemory(longs, shape);
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, longs.AsMemory(0, tensor.Length), shape);
     }
 
     private void CheckOutputShape(string source)

@@ -130,9 +130,29 @@ public sealed class HashedNGramFeaturizerTests
     {
         var batch = Featurizer.Featurize(["one", "a much longer text with many words in it"]);
         Assert.Equal(2, batch.Rows);
-        var weights = batch.Tensors.Single(t => t.Role == "weights").FloatData!;
+        var weights = batch.Tensors.Single(t => t.Role == "weights").Float.ToArray();
         var shortCount = Featurizer.Extract("one").Count;
         Assert.All(weights.Skip(shortCount).Take(batch.Columns - shortCount), w => Assert.Equal(0f, w));
+    }
+
+    [Fact]
+    public void Featurize_AfterABatchIsDisposed_ReusedArraysCarryNoLeftovers()
+    {
+        const string Long = "a much longer text with many words in it, and then a few more words to fill every column";
+        Featurizer.Featurize([Long, Long + " again"]).Dispose();
+
+        // About as many values as before, so the pool hands back the same arrays; the short row is mostly padding.
+        using var batch = Featurizer.Featurize(["one", Long]);
+
+        var expected = new[] { Featurizer.Extract("one"), Featurizer.Extract(Long) };
+        var ids = batch.Tensors.Single(t => t.Role == "ids").Int64.ToArray();
+        var weights = batch.Tensors.Single(t => t.Role == "weights").Float.ToArray();
+        for (int r = 0; r < 2; r++)
+        {
+            var padding = batch.Columns - expected[r].Count;
+            Assert.Equal(expected[r].Ids.Select(i => (long)i).Concat(Enumerable.Repeat(0L, padding)), ids.Skip(r * batch.Columns).Take(batch.Columns));
+            Assert.Equal(expected[r].Values.Concat(Enumerable.Repeat(0f, padding)), weights.Skip(r * batch.Columns).Take(batch.Columns));
+        }
     }
 
     [Theory]
@@ -147,8 +167,8 @@ public sealed class HashedNGramFeaturizerTests
 
         Assert.Equal(1, batch.Rows);
         Assert.Equal(Math.Max(1, expected.Count), batch.Columns);
-        var ids = batch.Tensors.Single(t => t.Role == "ids").Int64Data!;
-        var weights = batch.Tensors.Single(t => t.Role == "weights").FloatData!;
+        var ids = batch.Tensors.Single(t => t.Role == "ids").Int64.ToArray();
+        var weights = batch.Tensors.Single(t => t.Role == "weights").Float.ToArray();
         Assert.Equal(expected.Ids.Select(i => (long)i).Concat(expected.Count == 0 ? [0L] : []), ids);
         Assert.Equal(expected.Values.Concat(expected.Count == 0 ? [0f] : []), weights);
     }
