@@ -8,9 +8,10 @@
 //
 //   dotnet run -c Release --project bench/Functions.Bench [-- SECONDS MESSAGES]
 //
-// Each wrk line also gives the app's garbage collections during that run and their total pause (the app runs
-// in this process). For profiling by hand: VERDICT_BENCH_HOLD=FILE makes the bench, after its warm-up, write
-// "URL BODIES-FILE" to FILE and keep serving (printing GC counts every 2 s) until FILE is deleted.
+// Each wrk line also gives the app's garbage collections during that run, their total pause and the bytes it
+// allocated per request (the app runs in this process). For profiling by hand: VERDICT_BENCH_HOLD=FILE makes
+// the bench, after its warm-up, write "URL BODIES-FILE" to FILE and keep serving (printing GC counts and
+// bytes allocated every 2 s) until FILE is deleted.
 //
 // Texts: ../shared/data/email-intent-parakweet (sentences of real emails) when present, else the demo corpus.
 // Models: the demo champion (linear) and challenger (mlp), trained here on the demo corpus as scripts/run.sh does.
@@ -91,7 +92,7 @@ if (Environment.GetEnvironmentVariable("VERDICT_BENCH_HOLD") is { } hold)
     while (File.Exists(hold))
     {
         await Task.Delay(2000);
-        Console.WriteLine($"{DateTime.Now:HH:mm:ss} gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms heap {GC.GetTotalMemory(false) >> 20} MB");
+        Console.WriteLine($"{DateTime.Now:HH:mm:ss} gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms heap {GC.GetTotalMemory(false) >> 20} MB allocated {GC.GetTotalAllocatedBytes() >> 20} MB");
     }
 }
 var hello = Wrk(url + "/api/hello", null, seconds, 64);
@@ -222,6 +223,7 @@ static WrkResult Wrk(string url, string? script, int duration, int connections)
     }
     int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
     var paused = GC.GetTotalPauseDuration();
+    long allocated = GC.GetTotalAllocatedBytes();
     var start = new ProcessStartInfo("/usr/bin/wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
     foreach (string a in new[] { "-t2", $"-c{connections}", $"-d{duration}s", "--latency", "-s", summary, url })
     {
@@ -238,7 +240,8 @@ static WrkResult Wrk(string url, string? script, int duration, int connections)
         ?? throw new InvalidOperationException("wrk printed no result:\n" + output);
     var f = line.Split(' ')[1..].Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
     return new WrkResult(f[0] / f[1], f[2] / 1000, f[3] / 1000, f[4] / 1000, f[5] / 1000, (long)f[6], (long)f[7],
-        GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds);
+        GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds,
+        (GC.GetTotalAllocatedBytes() - allocated) / Math.Max(1.0, f[0]));
 }
 
 static List<string> ReadTexts(string csv)
@@ -268,11 +271,11 @@ static string WrkVersion()
 static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
 internal readonly record struct WrkResult(double Rate, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Non2xx, long SocketErrors,
-    int Gen0, int Gen1, int Gen2, double GcPauseMs)
+    int Gen0, int Gen1, int Gen2, double GcPauseMs, double AllocatedPerRequest)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Rate,8:F0} req/s   p50 {P50Ms,6:F2} ms  p90 {P90Ms,6:F2} ms  p99 {P99Ms,6:F2} ms  max {MaxMs,7:F2} ms  non-2xx {Non2xx}  socket errors {SocketErrors}  " +
-        $"GCs {Gen0}/{Gen1}/{Gen2} (gen 0/1/2), paused {GcPauseMs:F0} ms");
+        $"GCs {Gen0}/{Gen1}/{Gen2} (gen 0/1/2), paused {GcPauseMs:F0} ms, {AllocatedPerRequest / 1024:F1} KiB allocated per request");
 }
 
 internal static class WrkScripts
