@@ -134,7 +134,7 @@ public sealed partial class AzuriteFixture : IDisposable
     public string ConnectionString { get; }
 
     /// <summary>A container client with short retries, so a failure shows in seconds, not after the SDK's 25 s of retries.</summary>
-    public BlobContainerClient Container(string name)
+    public BlobContainerClient Container(string name, Action<BlobClientOptions>? configure = null)
     {
         var options = new BlobClientOptions();
         if (Certificate is not null)
@@ -145,6 +145,7 @@ public sealed partial class AzuriteFixture : IDisposable
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
         options.Retry.Mode = RetryMode.Fixed;
         options.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        configure?.Invoke(options);
         return new BlobContainerClient(ConnectionString, name, options);
     }
 

@@ -50,7 +50,9 @@ public interface IArmAssigner
 /// <remarks>
 /// Definitions are read from the <see cref="ExperimentStore"/> and cached; after <see cref="ExperimentAssignerOptions.Refresh"/>
 /// a cheap ETag check decides whether to read again. A phase or weight change therefore reaches every
-/// instance within one refresh interval (default 30 s), without a redeploy.
+/// instance within one refresh interval (default 30 s) and one storage round trip, without a redeploy. The
+/// check runs in the background while assignments go on from the cache, so storage that is slow or down
+/// never holds up or fails the assignment of an experiment already known.
 /// </remarks>
 public sealed class ArmAssigner : IArmAssigner
 {
@@ -66,6 +68,9 @@ public sealed class ArmAssigner : IArmAssigner
         _definitions = new ExperimentFeatureDefinitionProvider(store, options.Refresh, time ?? TimeProvider.System);
         _features = new FeatureManager(_definitions, new FeatureManagementOptions { IgnoreMissingFeatures = true });
     }
+
+    /// <summary>Completes when the background check of <paramref name="experiment"/>'s definition running now, if any, has (for tests).</summary>
+    internal Task WhenCheckedAsync(string experiment) => _definitions.WhenCheckedAsync(experiment);
 
     /// <inheritdoc/>
     public async ValueTask<ArmAssignment?> AssignAsync(string experiment, string unit, CancellationToken cancellationToken = default)
@@ -102,7 +107,7 @@ public sealed class ArmAssigner : IArmAssigner
 /// <summary>Options of <see cref="ArmAssigner"/>.</summary>
 public sealed class ExperimentAssignerOptions
 {
-    /// <summary>How long a cached definition is used before its ETag is checked again (default 30 s; 0 checks on every call).</summary>
+    /// <summary>How long a cached definition is used before its ETag is checked again, in the background (default 30 s; 0 checks on every call, and the call waits for it).</summary>
     public TimeSpan Refresh { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Throws when an option is out of range.</summary>

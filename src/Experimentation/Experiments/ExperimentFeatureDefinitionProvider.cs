@@ -9,9 +9,18 @@ namespace Verdict.Experimentation.Experiments;
 /// one variant per arm, percentile allocation by cumulative weight, the experiment's seed. Definitions are
 /// cached and re-read only when their blob's ETag moved, checked at most once per refresh interval.
 /// </summary>
+/// <remarks>
+/// A stale definition is still answered while one check per experiment runs in the background: no
+/// assignment waits for storage once the experiment is known, however many arrive at the end of an
+/// interval, and a failed check keeps the cached definition until a later one succeeds. Only the first
+/// read of an experiment is waited for (shared by the callers that arrive meanwhile); so is every read when
+/// the refresh interval is zero.
+/// </remarks>
 internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store, TimeSpan refresh, TimeProvider time) : IFeatureDefinitionProvider
 {
     private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<Entry>> _loading = new(StringComparer.Ordinal);
+    private readonly Lock _loadingLock = new();
 
     private sealed record Entry(ExperimentDefinition? Definition, FeatureDefinition? Feature, ETag? ETag, DateTimeOffset CheckedAt);
 
@@ -35,22 +44,72 @@ internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store,
     public async Task<ExperimentDefinition?> GetExperimentAsync(string id, CancellationToken cancellationToken) =>
         (await GetEntryAsync(id, cancellationToken).ConfigureAwait(false)).Definition;
 
-    private async Task<Entry> GetEntryAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Completes when the check of <paramref name="id"/> running now, if any, has (for tests).</summary>
+    internal Task WhenCheckedAsync(string id)
+    {
+        lock (_loadingLock)
+        {
+            return _loading.TryGetValue(id, out var running) ? running.ContinueWith(_ => { }, TaskScheduler.Default) : Task.CompletedTask;
+        }
+    }
+
+    private async ValueTask<Entry> GetEntryAsync(string id, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue(id, out var cached))
+        {
+            if (time.GetUtcNow() - cached.CheckedAt < refresh)
+            {
+                return cached;
+            }
+            if (refresh > TimeSpan.Zero)
+            {
+                _ = CheckOnce(id, cached);
+                return cached;
+            }
+        }
+        return await CheckOnce(id, cached).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The check of <paramref name="id"/> in flight, or a new one: callers share it, and none of them can cancel it for the others.</summary>
+    private Task<Entry> CheckOnce(string id, Entry? cached)
+    {
+        lock (_loadingLock)
+        {
+            if (_loading.TryGetValue(id, out var running))
+            {
+                return running;
+            }
+            var check = CheckAsync(id, cached);
+            if (!check.IsCompleted)
+            {
+                _loading[id] = check;
+                _ = check.ContinueWith(
+                    done =>
+                    {
+                        _ = done.Exception; // observed: a failed background check only means the cached definition stays
+                        lock (_loadingLock)
+                        {
+                            _loading.Remove(id);
+                        }
+                    },
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            return check;
+        }
+    }
+
+    private async Task<Entry> CheckAsync(string id, Entry? cached)
     {
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(id, out var cached) && now - cached.CheckedAt < refresh)
-        {
-            return cached;
-        }
         if (cached is not null)
         {
-            var etag = await store.GetETagAsync(id, cancellationToken).ConfigureAwait(false);
+            var etag = await store.GetETagAsync(id, CancellationToken.None).ConfigureAwait(false);
             if (etag == cached.ETag)
             {
                 return _cache[id] = cached with { CheckedAt = now };
             }
         }
-        var stored = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var stored = await store.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
         var entry = stored is null
             ? new Entry(null, null, null, now)
             : new Entry(stored.Definition, ToFeature(stored.Definition), stored.ETag, now);

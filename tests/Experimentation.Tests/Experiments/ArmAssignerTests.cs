@@ -66,6 +66,8 @@ public sealed class ArmAssignerTests(AzuriteFixture azurite) : IClassFixture<Azu
         // Within the refresh interval the cached weights still hold; after it, the new ones do.
         Assert.Equal(before[..1000], await AssignAllAsync(assigner, "reweight", 1000));
         clock.Advance(TimeSpan.FromSeconds(31));
+        await assigner.AssignAsync("reweight", "contact-0");
+        await assigner.WhenCheckedAsync("reweight");
         var after = await AssignAllAsync(assigner, "reweight");
 
         for (int i = 0; i < Units; i++)
@@ -80,6 +82,82 @@ public sealed class ArmAssignerTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task Assign_ManyCallersWhenTheIntervalEnds_ShareOneBackgroundCheckAndNoneWaitsForIt()
+    {
+        await StartedAsync("herd");
+        var storage = new Storage();
+        var clock = new ManualTimeProvider();
+        var assigner = new ArmAssigner(new ExperimentStore(azurite.Container("assign-herd", storage.Attach)), time: clock);
+        var before = await AssignAllAsync(assigner, "herd", 200);
+        clock.Advance(TimeSpan.FromSeconds(31));
+        storage.Requests = 0;
+        storage.Held = new TaskCompletionSource();
+
+        // Storage does not answer until released: every caller is answered from the cache all the same.
+        var during = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => assigner.AssignAsync("herd", $"contact-{i}").AsTask())).WaitAsync(TimeSpan.FromSeconds(20));
+        storage.Held.SetResult();
+        await assigner.WhenCheckedAsync("herd");
+
+        Assert.Equal(before, during.Select(a => a!.Arm));
+        Assert.Equal(1, storage.Requests);
+    }
+
+    [Fact]
+    public async Task Assign_StorageDownWhenTheIntervalEnds_KeepsAnsweringFromTheCacheAndCatchesUpAfter()
+    {
+        var (store, _) = await StartedAsync("outage");
+        var storage = new Storage();
+        var clock = new ManualTimeProvider();
+        var assigner = new ArmAssigner(new ExperimentStore(azurite.Container("assign-outage", storage.Attach)), time: clock);
+        var before = await AssignAllAsync(assigner, "outage", 1000);
+        storage.Down = true;
+        clock.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.Equal(before, await AssignAllAsync(assigner, "outage", 1000));
+        await assigner.WhenCheckedAsync("outage");
+        Assert.Equal(before, await AssignAllAsync(assigner, "outage", 1000));
+
+        var stored = (await store.GetAsync("outage"))!;
+        await store.ReplaceAsync(stored.Definition with { Seed = "seed-after-outage" }, stored.ETag);
+        storage.Down = false;
+        await assigner.AssignAsync("outage", "contact-0");
+        await assigner.WhenCheckedAsync("outage");
+        var after = await AssignAllAsync(assigner, "outage", 1000);
+        Assert.Contains(after.Zip(before), p => p.First != p.Second);
+    }
+
+    /// <summary>Storage as the assigner sees it: counted, and on demand down or not answering until released.</summary>
+    private sealed class Storage : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        public volatile bool Down;
+        public volatile TaskCompletionSource? Held;
+        public int Requests;
+
+        public void Attach(Azure.Storage.Blobs.BlobClientOptions options)
+        {
+            options.Retry.MaxRetries = 0;
+            options.AddPolicy(this, Azure.Core.HttpPipelinePosition.PerCall);
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            Interlocked.Increment(ref Requests);
+            if (Held is { } held)
+            {
+                await held.Task.ConfigureAwait(false);
+            }
+            if (Down)
+            {
+                throw new Azure.RequestFailedException(503, "storage is down (test)");
+            }
+            await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+        }
+    }
+
+    [Fact]
     public async Task Assign_NewSeed_ReRandomizes()
     {
         var (store, _) = await StartedAsync("reseed");
@@ -89,6 +167,8 @@ public sealed class ArmAssignerTests(AzuriteFixture azurite) : IClassFixture<Azu
         var stored = (await store.GetAsync("reseed"))!;
         await store.ReplaceAsync(stored.Definition with { Seed = "seed-2" }, stored.ETag);
         clock.Advance(TimeSpan.FromMinutes(1));
+        await assigner.AssignAsync("reseed", "contact-0");
+        await assigner.WhenCheckedAsync("reseed");
         var after = await AssignAllAsync(assigner, "reseed");
 
         int changed = before.Zip(after).Count(p => p.First != p.Second);
