@@ -80,7 +80,11 @@ internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store,
                 return running;
             }
             var check = CheckAsync(id, cached);
-            if (!check.IsCompleted)
+            if (check.IsFaulted)
+            {
+                _ = check.Exception; // failed before its first await: observed here, thrown to those who wait
+            }
+            else if (!check.IsCompleted)
             {
                 _loading[id] = check;
                 _ = check.ContinueWith(
