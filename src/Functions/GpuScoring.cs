@@ -6,10 +6,20 @@ using Verdict.Scoring.Hosting;
 
 namespace Verdict.Functions;
 
-/// <summary>Which models their manifests send to the GPU service (<c>target: gpu</c>), read once per version from the registry.</summary>
-internal sealed class ModelTargets(ScoringRuntime runtime)
+/// <summary>
+/// Which models their manifests send to the GPU service (<c>target: gpu</c>). A published version's target
+/// never changes, so whatever the registry lists is kept. A reference it does not list (a typo, or a
+/// version published since) is looked up again only once the registry was last listed
+/// <see cref="Relist"/> ago: references come from callers, so nothing is kept per unknown one, and a
+/// version published later is routed right within that interval.
+/// </summary>
+internal sealed class ModelTargets(ScoringRuntime runtime, TimeProvider time)
 {
+    /// <summary>The least time between two listings of the registry.</summary>
+    internal static readonly TimeSpan Relist = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, bool> _gpu = new(StringComparer.Ordinal);
+    private long _nextListing = long.MinValue;
 
     public async ValueTask<bool> IsGpuAsync(ModelReference model, CancellationToken ct)
     {
@@ -22,13 +32,17 @@ internal sealed class ModelTargets(ScoringRuntime runtime)
         {
             return gpu;
         }
-        foreach (var info in await runtime.Registry.ListAsync(ct).ConfigureAwait(false))
+        long now = time.GetUtcNow().UtcTicks;
+        long next = Volatile.Read(ref _nextListing);
+        // One caller lists; the others, meanwhile, take the reference for a CPU model.
+        if (now >= next && Interlocked.CompareExchange(ref _nextListing, now + Relist.Ticks, next) == next)
         {
-            _gpu[info.Reference.ToString()] = string.Equals(info.Manifest.Target, "gpu", StringComparison.OrdinalIgnoreCase);
+            foreach (var info in await runtime.Registry.ListAsync(ct).ConfigureAwait(false))
+            {
+                _gpu[info.Reference.ToString()] = string.Equals(info.Manifest.Target, "gpu", StringComparison.OrdinalIgnoreCase);
+            }
         }
-        // Remembered even when absent, so a reference the registry lacks does not list it again on every email
-        // (scoring it locally then reports it unpublished).
-        return _gpu.GetOrAdd(key, false);
+        return _gpu.TryGetValue(key, out gpu) && gpu;
     }
 }
 
