@@ -62,6 +62,7 @@ public static class FunctionsApp
         });
         builder.Services.AddSingleton<EmailService>();
         builder.Services.AddSingleton<ModelTargets>();
+        builder.Services.AddSingleton<ReportCache>();
         AddGpuClient(builder.Services);
         builder.Services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));
         builder.Services.AddSingleton<QueueClients>();
@@ -167,7 +168,8 @@ public static class FunctionsApp
             return Results.Ok(await service.RecordReplyAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
         }));
 
-        app.MapGet("/api/experiments/{id}/report", (string id, string? format, ExperimentStore store, ScoringRuntime scoring, StorageAccount storage, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
+        app.MapGet("/api/experiments/{id}/report", (string id, string? format, HttpResponse response, ExperimentStore store, ScoringRuntime scoring, StorageAccount storage,
+            FunctionsOptions options, ReportCache reports, CancellationToken ct) => Handle(async () =>
         {
             if (format is not (null or "json" or "md" or "html"))
             {
@@ -178,7 +180,8 @@ public static class FunctionsApp
             AnalysisResult result;
             try
             {
-                result = await ExperimentAnalysis.RunAsync(new AnalysisRequest
+                // Shared by whoever opens the report meanwhile, so no one caller's cancellation stops it.
+                (result, var asOf) = await reports.GetAsync(id, () => ExperimentAnalysis.RunAsync(new AnalysisRequest
                 {
                     Events = [$"log://{options.EventContainer}"],
                     Experiment = id,
@@ -187,7 +190,8 @@ public static class FunctionsApp
                     PlannedUnits = definition.PlannedUnitsPerArm > 0 ? definition.PlannedUnitsPerArm * definition.Arms.Count : null,
                     Control = definition.ControlArm,
                     BlobService = storage.Blobs,
-                }, ct).ConfigureAwait(false);
+                }, CancellationToken.None), ct).ConfigureAwait(false);
+                response.Headers.LastModified = asOf.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
             }
             catch (EventLogException ex)
             {

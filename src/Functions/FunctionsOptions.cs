@@ -74,6 +74,9 @@ public sealed class FunctionsOptions
     /// <summary>How long the circuit to the GPU service stays open after it trips, before a trial call.</summary>
     public TimeSpan GpuBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an experiment's report is served from its last analysis before the log is read again (default 1 minute; 0 reads it for every request not sharing one in progress).</summary>
+    public TimeSpan ReportMaxAge { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// The storage the app uses: its own settings, else <c>VERDICT_STORAGE_CONNECTION_STRING</c>, else the
     /// host's <c>AzureWebJobsStorage</c> connection. Tokens for an identity-based account come from
@@ -128,6 +131,10 @@ public sealed class FunctionsOptions
         if (GpuTimeout <= TimeSpan.Zero || GpuBreakDuration < TimeSpan.FromMilliseconds(500))
         {
             throw new InvalidOperationException("Verdict:GpuTimeout must be positive and Verdict:GpuBreakDuration at least 0.5 s.");
+        }
+        if (ReportMaxAge < TimeSpan.Zero || ReportMaxAge > TimeSpan.FromHours(1))
+        {
+            throw new InvalidOperationException($"Verdict:ReportMaxAge must be between 0 and 1 hour; it is {ReportMaxAge}.");
         }
         if (DefaultModel is not null && !Scoring.ModelReference.TryParse(DefaultModel, out _))
         {

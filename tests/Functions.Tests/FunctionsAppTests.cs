@@ -270,6 +270,41 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Report_OpenedAgainWithinItsMaxAge_IsTheSameAnalysis_AndWithMaxAgeZeroTheLogIsReadAgain()
+    {
+        using var kept = fixture.App("log-report-age");
+        using var fresh = fixture.App("log-report-age", settings: new Dictionary<string, string> { ["Verdict:ReportMaxAge"] = "00:00:00" });
+        using var client = kept.CreateClient();
+        using var freshClient = fresh.CreateClient();
+        async Task ScoreAsync(int from, int count)
+        {
+            for (int i = from; i < from + count; i++)
+            {
+                var scored = await client.PostAsync("/api/score", Json($$"""{"id":"age{{i}}","unit":"age-u{{i}}","experiment":"exp-model","body":"let's meet"}"""));
+                Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
+            }
+        }
+        async Task<(long Exposures, DateTimeOffset? AsOf)> ReportAsync(HttpClient from)
+        {
+            var response = await from.GetAsync("/api/experiments/exp-model/report");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return (result.GetProperty("arms").EnumerateArray().Sum(a => a.GetProperty("exposures").GetInt64()), response.Content.Headers.LastModified);
+        }
+
+        await ScoreAsync(0, 5);
+        var first = await ReportAsync(client);
+        await ScoreAsync(5, 5);
+        var again = await ReportAsync(client);
+        var reread = await ReportAsync(freshClient);
+
+        Assert.Equal(5, first.Exposures);
+        Assert.Equal(first, again);
+        Assert.NotNull(first.AsOf);
+        Assert.Equal(10, reread.Exposures);
+    }
+
+    [Fact]
     public async Task ApiKey_WhenConfigured_IsRequired()
     {
         using var app = fixture.App("log-key", apiKey: "s3cret");
