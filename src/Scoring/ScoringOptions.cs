@@ -35,6 +35,9 @@ public sealed class ScoringOptions : IValidatableObject
     /// <summary>How long the newest version of a model is remembered before the registry looks again.</summary>
     public TimeSpan LatestVersionRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a loaded version may go unused before it is unloaded (default 30 minutes; zero keeps every version loaded).</summary>
+    public TimeSpan IdleModelTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The most texts one batch call may score.</summary>
     [Range(1, 100_000)]
     public int MaxBatchSize { get; set; } = 256;
@@ -64,6 +67,10 @@ public sealed class ScoringOptions : IValidatableObject
         if (LatestVersionRefreshInterval < TimeSpan.Zero)
         {
             yield return new ValidationResult("Scoring:LatestVersionRefreshInterval must not be negative.", [nameof(LatestVersionRefreshInterval)]);
+        }
+        if (IdleModelTimeout < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Scoring:IdleModelTimeout must not be negative.", [nameof(IdleModelTimeout)]);
         }
     }
 }

@@ -31,6 +31,7 @@ internal sealed class OnnxIntentModel : IDisposable
     private int _leases;
     private bool _retired;
     private bool _disposed;
+    private long _lastUsed;
 
     private OnnxIntentModel(ModelManifest manifest, IFeaturizer featurizer, InferenceSession session, string source)
     {
@@ -228,6 +229,30 @@ internal sealed class OnnxIntentModel : IDisposable
         }
         // A warm-up call: checks dynamic output shapes and makes the first real request as fast as the rest.
         Score(["warm-up"]);
+    }
+
+    /// <summary>When the model was last acquired (UTC ticks, kept to the second), for evicting idle versions.</summary>
+    internal long LastUsed => Volatile.Read(ref _lastUsed);
+
+    /// <summary>Whether the session has been disposed (for tests).</summary>
+    internal bool IsDisposed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed;
+            }
+        }
+    }
+
+    /// <summary>Records a use at <paramref name="utcTicks"/>; writes at most once a second, as every call comes through here.</summary>
+    internal void Touch(long utcTicks)
+    {
+        if (utcTicks - Volatile.Read(ref _lastUsed) >= TimeSpan.TicksPerSecond)
+        {
+            Volatile.Write(ref _lastUsed, utcTicks);
+        }
     }
 
     public bool TryAcquire()

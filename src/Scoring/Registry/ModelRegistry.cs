@@ -10,7 +10,9 @@ namespace Verdict.Scoring.Registry;
 /// first requests for a version share one load. A name without a version resolves to the newest
 /// version that loads; a corrupted newer version is logged and skipped, so the previous one keeps
 /// serving. The newest version is looked up again after <see cref="ScoringOptions.LatestVersionRefreshInterval"/>
-/// (at once after a publish through this registry).
+/// (at once after a publish through this registry). A version nobody has scored with for
+/// <see cref="ScoringOptions.IdleModelTimeout"/> is unloaded once its last call ends, and loaded again if
+/// asked for: an instance that lives through many promotions does not keep every version in memory.
 /// </summary>
 internal sealed class ModelRegistry : IModelRegistry, IDisposable
 {
@@ -24,6 +26,7 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Lazy<Task<OnnxIntentModel>>> _loaded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LatestEntry> _latest = new(StringComparer.Ordinal);
+    private long _nextSweep = long.MinValue;
 
     public ModelRegistry(IModelStore store, ScoringOptions options, bool useCuda, TimeProvider time, ILogger logger)
     {
@@ -45,6 +48,9 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
                 : await ResolveNewestAsync(reference.Name, cancellationToken).ConfigureAwait(false);
             if (model.TryAcquire())
             {
+                long now = _time.GetUtcNow().UtcTicks;
+                model.Touch(now);
+                EvictIdle(now);
                 return model;
             }
         }
@@ -90,6 +96,7 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
         }
         var package = await ModelPackage.ReadFolderAsync(packageDirectory, cancellationToken).ConfigureAwait(false);
         var model = OnnxIntentModel.Load(package, _options.IntraOpNumThreads, _useCuda);
+        model.Touch(_time.GetUtcNow().UtcTicks);
         var manifest = package.Manifest;
         try
         {
@@ -140,6 +147,7 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
                 $"{source}: the manifest says {package.Manifest.Name}@{package.Manifest.Version}; the folder and the manifest must agree.");
         }
         var model = OnnxIntentModel.Load(package, _options.IntraOpNumThreads, _useCuda);
+        model.Touch(_time.GetUtcNow().UtcTicks);
         RegistryLog.Loaded(_logger, source, _storeName);
         return model;
     }
@@ -177,6 +185,30 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
     }
 
     private static string Key(string name, string version) => $"{name}@{version}";
+
+    /// <summary>The versions loaded now (for tests).</summary>
+    internal IReadOnlyList<string> LoadedVersions => [.. _loaded.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Unloads the versions idle for the timeout; looks at most four times per timeout, from whichever call comes first.</summary>
+    private void EvictIdle(long now)
+    {
+        long idle = _options.IdleModelTimeout.Ticks;
+        long next = Volatile.Read(ref _nextSweep);
+        if (idle <= 0 || now < next || Interlocked.CompareExchange(ref _nextSweep, now + Math.Max(idle / 4, TimeSpan.TicksPerSecond), next) != next)
+        {
+            return;
+        }
+        foreach (var (key, lazy) in _loaded)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && now - lazy.Value.Result.LastUsed >= idle
+                && _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<OnnxIntentModel>>>(key, lazy)))
+            {
+                // Calls that hold a lease finish on it; the session goes with the last of them.
+                lazy.Value.Result.Retire();
+                RegistryLog.Unloaded(_logger, key, _options.IdleModelTimeout);
+            }
+        }
+    }
 
     public void Dispose()
     {

@@ -72,6 +72,27 @@ public abstract class RegistryBehaviour : IDisposable
     }
 
     [Fact]
+    public async Task Acquire_VersionIdleForTheTimeout_IsUnloadedWhenItsLastCallEnds_AndLoadsAgainWhenAskedFor()
+    {
+        var runtime = NewRuntime();
+        await runtime.Registry.PublishAsync(Package("1"));
+        await runtime.Registry.PublishAsync(Package("2"));
+        var registry = (ModelRegistry)runtime.Registry;
+        var held = await registry.AcquireAsync(ModelReference.Parse("replies@1"), default);
+
+        Clock.Advance(new ScoringOptions().IdleModelTimeout + TimeSpan.FromMinutes(1));
+        Assert.Equal("replies@2", (await runtime.Scorer.ScoreAsync(ModelReference.Parse("replies@2"), "hi")).Model);
+
+        Assert.Equal(["replies@2"], registry.LoadedVersions);
+        Assert.False(held.IsDisposed);
+        Assert.Equal("replies@1", held.Score(["a call that began before the version went idle"])[0].Model);
+        held.Release();
+        Assert.True(held.IsDisposed);
+        Assert.Equal("replies@1", (await runtime.Scorer.ScoreAsync(ModelReference.Parse("replies@1"), "hi")).Model);
+        Assert.Equal(["replies@1", "replies@2"], registry.LoadedVersions);
+    }
+
+    [Fact]
     public async Task Publish_FromAnotherProcess_IsServedAfterTheRefreshInterval()
     {
         var publisher = NewRuntime();
