@@ -239,9 +239,18 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         var response = new ScoreResponse(id, score.Label, score.Confidence, probabilities, r.Experiment, assignment?.Arm, score.Model, latency);
         ScoredEvent? scored = assignment is { Phase: ExperimentPhase.AA or ExperimentPhase.AB }
             ? new ScoredEvent(id, time.GetUtcNow(), assignment.Experiment, assignment.Arm, r.Unit ?? id, score.Model, score.Label,
-                Math.Clamp(score.Confidence, 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency) { Fallback = fallback }
+                Math.Clamp(Shortest(score.Confidence), 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency) { Fallback = fallback }
             : null;
         return (response, scored);
+    }
+
+    /// <summary>The double that a float's shortest decimal form denotes (0.41603243, not 0.41603243350982666), so the log says what the answer said.</summary>
+    private static double Shortest(float value)
+    {
+        Span<char> digits = stackalloc char[32];
+        return value.TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture)
+            ? double.Parse(digits[..written], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)
+            : value;
     }
 
     private async Task<IntentScore> ScoreTextAsync(ModelReference model, string text, string modelField, CancellationToken ct)

@@ -140,6 +140,8 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
         Assert.Equal("scored", scored.GetProperty("type").GetString());
         Assert.Equal("contact-7", scored.GetProperty("unit").GetString());
         Assert.Equal("ab", scored.GetProperty("phase").GetString());
+        // The log says the confidence the caller was told, digit for digit (a float's shortest form, not its widening to double).
+        Assert.Equal(a.GetProperty("confidence").GetRawText(), scored.GetProperty("confidence").GetRawText());
         Assert.False(scored.TryGetProperty("body", out _));
         Assert.DoesNotContain("Thursday", scored.GetRawText(), StringComparison.Ordinal);
     }
