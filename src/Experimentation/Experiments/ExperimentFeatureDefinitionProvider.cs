@@ -19,8 +19,7 @@ namespace Verdict.Experimentation.Experiments;
 internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store, TimeSpan refresh, TimeProvider time) : IFeatureDefinitionProvider
 {
     private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Task<Entry>> _loading = new(StringComparer.Ordinal);
-    private readonly Lock _loadingLock = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _checks = new(StringComparer.Ordinal);
 
     private sealed record Entry(ExperimentDefinition? Definition, FeatureDefinition? Feature, ETag? ETag, DateTimeOffset CheckedAt);
 
@@ -45,13 +44,8 @@ internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store,
         (await GetEntryAsync(id, cancellationToken).ConfigureAwait(false)).Definition;
 
     /// <summary>Completes when the check of <paramref name="id"/> running now, if any, has (for tests).</summary>
-    internal Task WhenCheckedAsync(string id)
-    {
-        lock (_loadingLock)
-        {
-            return _loading.TryGetValue(id, out var running) ? running.ContinueWith(_ => { }, TaskScheduler.Default) : Task.CompletedTask;
-        }
-    }
+    internal Task WhenCheckedAsync(string id) =>
+        _checks.TryGetValue(id, out var running) ? running.Value.ContinueWith(_ => { }, TaskScheduler.Default) : Task.CompletedTask;
 
     private async ValueTask<Entry> GetEntryAsync(string id, CancellationToken cancellationToken)
     {
@@ -73,33 +67,19 @@ internal sealed class ExperimentFeatureDefinitionProvider(ExperimentStore store,
     /// <summary>The check of <paramref name="id"/> in flight, or a new one: callers share it, and none of them can cancel it for the others.</summary>
     private Task<Entry> CheckOnce(string id, Entry? cached)
     {
-        lock (_loadingLock)
+        var mine = new Lazy<Task<Entry>>(() => CheckAsync(id, cached));
+        var running = _checks.GetOrAdd(id, mine);
+        if (running == mine)
         {
-            if (_loading.TryGetValue(id, out var running))
-            {
-                return running;
-            }
-            var check = CheckAsync(id, cached);
-            if (check.IsFaulted)
-            {
-                _ = check.Exception; // failed before its first await: observed here, thrown to those who wait
-            }
-            else if (!check.IsCompleted)
-            {
-                _loading[id] = check;
-                _ = check.ContinueWith(
-                    done =>
-                    {
-                        _ = done.Exception; // observed: a failed background check only means the cached definition stays
-                        lock (_loadingLock)
-                        {
-                            _loading.Remove(id);
-                        }
-                    },
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-            return check;
+            _ = mine.Value.ContinueWith(
+                done =>
+                {
+                    _ = done.Exception; // observed: a failed background check only means the cached definition stays
+                    _checks.TryRemove(new KeyValuePair<string, Lazy<Task<Entry>>>(id, mine));
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+        return running.Value;
     }
 
     private async Task<Entry> CheckAsync(string id, Entry? cached)
