@@ -5,17 +5,13 @@ using Verdict.TestUtilities;
 namespace Verdict.Functions.Tests;
 
 /// <summary>Which published versions go to the GPU service, as the registry lists them.</summary>
-public sealed class ModelTargetsTests : IDisposable
+public sealed class ModelTargetsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
-    private readonly AzuriteFixture _azurite = new();
-
-    public void Dispose() => _azurite.Dispose();
-
     [Fact]
     public async Task IsGpu_VersionPublishedAfterItWasAskedFor_IsRoutedToTheGpuOnceTheRelistIntervalHasPassed()
     {
         using var temp = new TempDirectory();
-        using var runtime = ScoringRuntime.Create(new ScoringOptions { BlobConnectionString = _azurite.ConnectionString });
+        using var runtime = ScoringRuntime.Create(new ScoringOptions { BlobConnectionString = azurite.ConnectionString });
         await runtime.Registry.PublishAsync(TestModels.CopyLinear(temp.Combine("p1"), "1"));
         var clock = new ManualTimeProvider();
         var targets = new ModelTargets(runtime, clock);
