@@ -86,8 +86,10 @@ JSON
 "$verdict" experiments start-aa "$experiment" >/dev/null
 echo "experiment $experiment: A/A phase, champion demo-champion@$version, challenger demo-challenger@$version"
 
-# From its own folder, as the Functions host starts it, so that it reads its appsettings.json.
-(cd "$work/app" && Verdict__DefaultModel="demo-champion@$version" exec ./Verdict.Functions --urls "http://127.0.0.1:$http_port") \
+# From its own folder, as the Functions host starts it, so that it reads its appsettings.json. Reports are
+# analysed afresh on every request here (Verdict:ReportMaxAge 0): the demo writes simulated traffic straight to
+# the log and reads the report at once, where a deployed app keeps each analysis for a minute.
+(cd "$work/app" && Verdict__DefaultModel="demo-champion@$version" Verdict__ReportMaxAge=00:00:00 exec ./Verdict.Functions --urls "http://127.0.0.1:$http_port") \
   >"$work/app.log" 2>&1 &
 pids+=($!)
 wait_for_port "$http_port" "${pids[-1]}" "the Functions app (log: $work/app.log)"
