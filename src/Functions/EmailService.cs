@@ -9,7 +9,7 @@ namespace Verdict.Functions;
 
 /// <summary>The answer to one scored email (Contract 4).</summary>
 internal sealed record ScoreResponse(
-    string ScoringId, string Intent, float Confidence, IReadOnlyDictionary<string, float> Probabilities,
+    string ScoringId, string Intent, float Confidence, LabelProbabilities Probabilities,
     string? Experiment, string? Arm, string Model, double LatencyMs);
 
 /// <summary>The arm a template experiment gave a message.</summary>
@@ -29,73 +29,81 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
     private readonly RecentAnswers<ScoreResponse> _scored = new(options.IdempotencyEntries, FunctionsJson.Default.ScoreResponse);
     private readonly RecentAnswers<TemplateAssignment> _assigned = new(options.IdempotencyEntries, FunctionsJson.Default.TemplateAssignment);
 
-    private readonly ConcurrentDictionary<string, Task<ScoreResponse>> inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<byte[]>> inFlight = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Scores the emails of one call; a bad field anywhere refuses the whole call before anything is scored or
-    /// logged. An id already answered returns that answer; an id being scored by another call right now waits
+    /// Scores the emails of one call and gives each answer's JSON (Contract 4), serialized once: the same bytes
+    /// are remembered for repeats and sent. A bad field anywhere refuses the whole call before anything is scored
+    /// or logged. An id already answered returns that answer; an id being scored by another call right now waits
     /// for it, so concurrent deliveries of one email log one exposure.
     /// </summary>
-    public async Task<IReadOnlyList<ScoreResponse>> ScoreAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
+    public async Task<byte[][]> ScoreAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
     {
-        var requests = items.Select(i => ParseEmail(i.Item, i.Path)).ToList();
-        var duplicate = requests.Count == 1 ? null : requests.Where(r => r.Id is not null).GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
+        var requests = new EmailRequest[items.Count];
+        for (int i = 0; i < requests.Length; i++)
+        {
+            requests[i] = ParseEmail(items[i].Item, items[i].Path);
+        }
+        var duplicate = requests.Length == 1 ? null : requests.Where(r => r.Id is not null).GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
             throw new RequestProblem(duplicate.Last().Path + "id", $"id '{duplicate.Key}' appears twice in the batch");
         }
-        var responses = new ScoreResponse[requests.Count];
-        var events = new List<LogEvent>();
-        var claimed = new List<(int Index, string Id, TaskCompletionSource<ScoreResponse> Answer)>();
-        var elsewhere = new List<(int Index, Task<ScoreResponse> Answer)>();
+        var answers = new byte[requests.Length][];
+        var ids = new string[requests.Length];
+        var events = new List<LogEvent>(requests.Length);
+        List<(int Index, string Id, TaskCompletionSource<byte[]> Answer)>? claimed = null;
+        List<(int Index, Task<byte[]> Answer)>? elsewhere = null;
         try
         {
-            for (int i = 0; i < requests.Count; i++)
+            for (int i = 0; i < requests.Length; i++)
             {
                 var r = requests[i];
                 if (r.Id is { } id)
                 {
-                    if (_scored.Get(id) is { } earlier)
+                    if (_scored.GetJson(id) is { } earlier)
                     {
-                        responses[i] = earlier;
+                        answers[i] = earlier;
                         continue;
                     }
-                    var answer = new TaskCompletionSource<ScoreResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    var answer = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
                     var owner = inFlight.GetOrAdd(id, answer.Task);
                     if (owner != answer.Task)
                     {
-                        elsewhere.Add((i, owner));
+                        (elsewhere ??= []).Add((i, owner));
                         continue;
                     }
-                    claimed.Add((i, id, answer));
-                    if (_scored.Get(id) is { } justAnswered)
+                    (claimed ??= []).Add((i, id, answer));
+                    if (_scored.GetJson(id) is { } justAnswered)
                     {
-                        responses[i] = justAnswered;
+                        answers[i] = justAnswered;
                         continue;
                     }
                 }
-                (responses[i], var scored) = await ScoreOneAsync(r, ct).ConfigureAwait(false);
+                (var response, var scored) = await ScoreOneAsync(r, ct).ConfigureAwait(false);
+                ids[i] = response.ScoringId;
+                answers[i] = JsonSerializer.SerializeToUtf8Bytes(response, FunctionsJson.Default.ScoreResponse);
                 if (scored is not null)
                 {
                     events.Add(scored);
                 }
             }
             await LogAsync(events, durable, ct).ConfigureAwait(false);
-            foreach (var response in responses)
+            for (int i = 0; i < ids.Length; i++)
             {
-                if (response is not null)
+                if (ids[i] is { } scoredId)
                 {
-                    _scored.Set(response.ScoringId, response);
+                    _scored.Set(scoredId, answers[i]);
                 }
             }
-            foreach (var (index, _, answer) in claimed)
+            foreach (var (index, _, answer) in claimed ?? [])
             {
-                answer.SetResult(responses[index]);
+                answer.SetResult(answers[index]);
             }
         }
         catch (Exception ex)
         {
-            foreach (var (_, _, answer) in claimed)
+            foreach (var (_, _, answer) in claimed ?? [])
             {
                 answer.TrySetException(ex);
                 _ = answer.Task.Exception;
@@ -104,16 +112,16 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         }
         finally
         {
-            foreach (var (_, id, _) in claimed)
+            foreach (var (_, id, _) in claimed ?? [])
             {
                 inFlight.TryRemove(id, out _);
             }
         }
-        foreach (var (index, answer) in elsewhere)
+        foreach (var (index, answer) in elsewhere ?? [])
         {
-            responses[index] = await answer.WaitAsync(ct).ConfigureAwait(false);
+            answers[index] = await answer.WaitAsync(ct).ConfigureAwait(false);
         }
-        return responses;
+        return answers;
     }
 
     /// <summary>Validates and logs outcomes; each is attributed to its experiment when the caller names it or this instance scored it.</summary>
@@ -231,12 +239,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         activity?.SetTag("verdict.experiment", r.Experiment);
         activity?.SetTag("verdict.arm", assignment?.Arm);
         activity?.SetTag("verdict.model", score.Model);
-        var probabilities = new Dictionary<string, float>(score.Labels.Count, StringComparer.Ordinal);
-        for (int k = 0; k < score.Labels.Count; k++)
-        {
-            probabilities[score.Labels[k]] = score.Probabilities[k];
-        }
-        var response = new ScoreResponse(id, score.Label, score.Confidence, probabilities, r.Experiment, assignment?.Arm, score.Model, latency);
+        var response = new ScoreResponse(id, score.Label, score.Confidence, new LabelProbabilities(score.Labels, score.Probabilities), r.Experiment, assignment?.Arm, score.Model, latency);
         ScoredEvent? scored = assignment is { Phase: ExperimentPhase.AA or ExperimentPhase.AB }
             ? new ScoredEvent(id, time.GetUtcNow(), assignment.Experiment, assignment.Arm, r.Unit ?? id, score.Model, score.Label,
                 Math.Clamp(Shortest(score.Confidence), 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency) { Fallback = fallback }

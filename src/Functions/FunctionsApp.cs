@@ -136,7 +136,7 @@ public static class FunctionsApp
         app.MapPost("/api/score", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
             var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
-            return Results.Ok((await service.ScoreAsync([(body, "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0]);
+            return Results.Bytes((await service.ScoreAsync([(body, "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0], JsonContentType);
         }));
 
         app.MapPost("/api/score/batch", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
@@ -146,7 +146,7 @@ public static class FunctionsApp
             {
                 throw new RequestProblem("$", "send a JSON array of emails");
             }
-            return Results.Ok(await service.ScoreAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false));
+            return Results.Bytes(JsonArray(await service.ScoreAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false)), JsonContentType);
         }));
 
         app.MapPost("/api/outcomes", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
@@ -204,6 +204,27 @@ public static class FunctionsApp
                 _ => Results.Text(AnalysisFormats.ToJson(result), "application/json; charset=utf-8"),
             };
         }));
+    }
+
+    private const string JsonContentType = "application/json; charset=utf-8";
+
+    /// <summary>A JSON array of answers already serialized.</summary>
+    private static byte[] JsonArray(byte[][] items)
+    {
+        var array = new byte[2 + items.Sum(i => i.Length) + Math.Max(0, items.Length - 1)];
+        int at = 0;
+        array[at++] = (byte)'[';
+        foreach (var item in items)
+        {
+            if (at > 1)
+            {
+                array[at++] = (byte)',';
+            }
+            item.CopyTo(array, at);
+            at += item.Length;
+        }
+        array[at] = (byte)']';
+        return array;
     }
 
     private static async Task<System.Text.Json.JsonElement> ReadObjectAsync(HttpRequest request, FunctionsOptions options, CancellationToken ct) =>

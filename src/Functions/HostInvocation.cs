@@ -39,7 +39,7 @@ internal static class HostInvocation
         var outputs = new JsonObject();
         if (result.Output is { } output)
         {
-            outputs[QueueFunctions.OutputBinding] = JsonSerializer.SerializeToNode(output, FunctionsJson.Default.ScoreResponse);
+            outputs[QueueFunctions.OutputBinding] = JsonNode.Parse(output);
         }
         var logs = new JsonArray();
         if (result.Reason is { } reason)

@@ -20,8 +20,8 @@ internal enum QueueOutcome
     Poisoned,
 }
 
-/// <summary>The result of handling a queue message: the outcome, the output for <c>score-results</c>, and the reason of a failure.</summary>
-internal sealed record QueueResult(QueueOutcome Outcome, ScoreResponse? Output = null, string? Reason = null);
+/// <summary>The result of handling a queue message: the outcome, the output for <c>score-results</c> (an answer's JSON), and the reason of a failure.</summary>
+internal sealed record QueueResult(QueueOutcome Outcome, byte[]? Output = null, string? Reason = null);
 
 /// <summary>
 /// The queue-triggered functions, whatever delivers the message: the Functions host (through the invocation
@@ -85,7 +85,7 @@ internal sealed class QueueFunctions(EmailService service, QueueClients queues, 
         return result;
     }
 
-    private async Task<ScoreResponse?> RunAsync(string queue, JsonElement message, CancellationToken ct)
+    private async Task<byte[]?> RunAsync(string queue, JsonElement message, CancellationToken ct)
     {
         switch (queue)
         {

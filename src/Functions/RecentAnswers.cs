@@ -49,27 +49,30 @@ internal sealed class RecentAnswers<T> where T : class
     }
 
     /// <summary>The answer last remembered for <paramref name="id"/>, or null.</summary>
-    public T? Get(string id)
+    public T? Get(string id) => GetJson(id) is { } json ? JsonSerializer.Deserialize(json, _type) : null;
+
+    /// <summary>The JSON of the answer last remembered for <paramref name="id"/> (a copy), or null.</summary>
+    public byte[]? GetJson(string id)
     {
-        byte[]? answer = null;
         uint hash = Hash(id);
         lock (_gate)
         {
             int slot = Find(id, hash, out _, out _);
-            if (slot >= 0)
+            if (slot < 0)
             {
-                var entry = Entry(PositionOf(_slots[slot]), out int keyChars, out int answerBytes);
-                answer = entry.Slice(HeaderBytes + (keyChars * 2), answerBytes).ToArray();
+                return null;
             }
+            var entry = Entry(PositionOf(_slots[slot]), out int keyChars, out int answerBytes);
+            return entry.Slice(HeaderBytes + (keyChars * 2), answerBytes).ToArray();
         }
-        return answer is null ? null : JsonSerializer.Deserialize(answer, _type);
     }
 
     /// <summary>Remembers <paramref name="answer"/> for <paramref name="id"/>, replacing an earlier one.</summary>
-    public void Set(string id, T answer)
+    public void Set(string id, T answer) => Set(id, JsonSerializer.SerializeToUtf8Bytes(answer, _type));
+
+    /// <summary>Remembers the answer whose JSON is <paramref name="json"/> for <paramref name="id"/>, replacing an earlier one.</summary>
+    public void Set(string id, ReadOnlySpan<byte> json)
     {
-        // A short-lived copy: it dies young, which costs the collector next to nothing.
-        ReadOnlySpan<byte> json = JsonSerializer.SerializeToUtf8Bytes(answer, _type);
         int size = (HeaderBytes + (id.Length * 2) + json.Length + 7) & ~7;
         if (size > _ring.Length / 4)
         {
