@@ -27,6 +27,7 @@ internal sealed class OnnxIntentModel : IDisposable
     private readonly string[] _outputNames;
     private readonly bool _outputIsLogits;
     private readonly RunOptions _runOptions = new();
+    private volatile bool _outputIsRowsByLabels;
     private readonly object _gate = new();
     private int _leases;
     private bool _retired;
@@ -137,8 +138,7 @@ internal sealed class OnnxIntentModel : IDisposable
         var results = new IntentScore[batch.Rows];
         for (var r = 0; r < batch.Rows; r++)
         {
-            var row = new float[classes];
-            Array.Copy(probabilities, r * classes, row, 0, classes);
+            var row = batch.Rows == 1 ? probabilities : probabilities[(r * classes)..((r + 1) * classes)];
             if (_outputIsLogits)
             {
                 Softmax.Apply(row);
@@ -156,15 +156,28 @@ internal sealed class OnnxIntentModel : IDisposable
         return results;
     }
 
+    /// <summary>
+    /// The model's output for a batch, row after row. Once a run has shown the output to be [rows, labels], later
+    /// runs write straight into the returned array, with no output tensor for ONNX Runtime to allocate and describe.
+    /// </summary>
     internal float[] RunRaw(FeatureBatch batch, out int classes)
     {
         long[] shape = [batch.Rows, batch.Columns];
         var values = new OrtValue[_inputs.Length];
+        OrtValue? preallocated = null;
         try
         {
             for (var i = 0; i < _inputs.Length; i++)
             {
                 values[i] = CreateValue(TensorOf(batch, _inputs[i].Role), _inputs[i].Type, shape);
+            }
+            if (_outputIsRowsByLabels)
+            {
+                classes = Labels.Length;
+                var probabilities = new float[batch.Rows * classes];
+                preallocated = OrtValue.CreateTensorValueFromMemory(probabilities, [batch.Rows, classes]);
+                _session.Run(_runOptions, _inputNames, values, _outputNames, [preallocated]);
+                return probabilities;
             }
             // One RunOptions for every call: it carries no per-call state here and costs a native allocation.
             using var outputs = _session.Run(_runOptions, _inputNames, values, _outputNames);
@@ -177,10 +190,13 @@ internal sealed class OnnxIntentModel : IDisposable
                 throw new ScoringException(ScoringError.LabelsShapeMismatch,
                     $"{Reference}: output '{_outputNames[0]}' has shape [{string.Join(", ", outputShape)}], but the manifest lists {Labels.Length} labels.");
             }
-            return output.GetTensorDataAsSpan<float>().ToArray();
+            var result = output.GetTensorDataAsSpan<float>().ToArray();
+            _outputIsRowsByLabels = outputShape.Length == 2;
+            return result;
         }
         finally
         {
+            preallocated?.Dispose();
             foreach (var value in values)
             {
                 value?.Dispose();
