@@ -136,7 +136,7 @@ public static class FunctionsApp
         app.MapPost("/api/score", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
             var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
-            return Results.Bytes((await service.ScoreAsync([(body, "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0], JsonContentType);
+            return new JsonBytes((await service.ScoreAsync([(body, "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0]);
         }));
 
         app.MapPost("/api/score/batch", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
@@ -146,7 +146,7 @@ public static class FunctionsApp
             {
                 throw new RequestProblem("$", "send a JSON array of emails");
             }
-            return Results.Bytes(JsonArray(await service.ScoreAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false)), JsonContentType);
+            return new JsonBytes(JsonArray(await service.ScoreAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false)));
         }));
 
         app.MapPost("/api/outcomes", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
@@ -206,7 +206,17 @@ public static class FunctionsApp
         }));
     }
 
-    private const string JsonContentType = "application/json; charset=utf-8";
+    /// <summary>JSON already serialized, sent as it is with its length.</summary>
+    private sealed class JsonBytes(byte[] json) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength = json.Length;
+            return response.BodyWriter.WriteAsync(json, httpContext.RequestAborted).AsTask();
+        }
+    }
 
     /// <summary>A JSON array of answers already serialized.</summary>
     private static byte[] JsonArray(byte[][] items)
