@@ -206,36 +206,16 @@ public static class FunctionsApp
         }));
     }
 
-    /// <summary>JSON already serialized, sent as it is with its length.</summary>
-    private sealed class JsonBytes(byte[] json) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength = json.Length;
-            return response.BodyWriter.WriteAsync(json, httpContext.RequestAborted).AsTask();
-        }
-    }
-
     /// <summary>A JSON array of answers already serialized.</summary>
-    private static byte[] JsonArray(byte[][] items)
+    private static byte[] JsonArray(byte[][] items) => JsonBytes.Write(writer =>
     {
-        var array = new byte[2 + items.Sum(i => i.Length) + Math.Max(0, items.Length - 1)];
-        int at = 0;
-        array[at++] = (byte)'[';
+        writer.WriteStartArray();
         foreach (var item in items)
         {
-            if (at > 1)
-            {
-                array[at++] = (byte)',';
-            }
-            item.CopyTo(array, at);
-            at += item.Length;
+            writer.WriteRawValue(item, skipInputValidation: true);
         }
-        array[at] = (byte)']';
-        return array;
-    }
+        writer.WriteEndArray();
+    });
 
     private static async Task<System.Text.Json.JsonElement> ReadObjectAsync(HttpRequest request, FunctionsOptions options, CancellationToken ct) =>
         RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));

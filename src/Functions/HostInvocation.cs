@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Verdict.Functions;
 
@@ -36,19 +35,27 @@ internal static class HostInvocation
             return problem.ToResult();
         }
         var result = await functions.HandleAsync(queue, invocation.Message, invocation.DequeueCount, invocation.InsertionTime, ct).ConfigureAwait(false);
-        var outputs = new JsonObject();
-        if (result.Output is { } output)
+        var body = JsonBytes.Write(writer =>
         {
-            outputs[QueueFunctions.OutputBinding] = JsonNode.Parse(output);
-        }
-        var logs = new JsonArray();
-        if (result.Reason is { } reason)
-        {
-            logs.Add($"{result.Outcome}: {reason}");
-        }
-        var body = new JsonObject { ["Outputs"] = outputs, ["Logs"] = logs, ["ReturnValue"] = null };
-        return Results.Text(body.ToJsonString(), "application/json; charset=utf-8", statusCode:
-            result.Outcome == QueueOutcome.Retry ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK);
+            writer.WriteStartObject();
+            writer.WriteStartObject("Outputs");
+            if (result.Output is { } output)
+            {
+                // The answer's JSON as it is, an object: the host never takes it for base64.
+                writer.WritePropertyName(QueueFunctions.OutputBinding);
+                writer.WriteRawValue(output, skipInputValidation: true);
+            }
+            writer.WriteEndObject();
+            writer.WriteStartArray("Logs");
+            if (result.Reason is { } reason)
+            {
+                writer.WriteStringValue($"{result.Outcome}: {reason}");
+            }
+            writer.WriteEndArray();
+            writer.WriteNull("ReturnValue");
+            writer.WriteEndObject();
+        });
+        return new JsonBytes(body, result.Outcome == QueueOutcome.Retry ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK);
     }
 
     /// <summary>

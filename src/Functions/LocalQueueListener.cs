@@ -121,7 +121,7 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
             if (result.Output is { } output)
             {
                 var results = await queues.GetAsync(QueueFunctions.ResultQueue, CancellationToken.None).ConfigureAwait(false);
-                await results.SendMessageAsync(System.Text.Encoding.UTF8.GetString(output)).ConfigureAwait(false);
+                await results.SendMessageAsync(new BinaryData(output)).ConfigureAwait(false);
             }
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt).ConfigureAwait(false);
         }
