@@ -9,7 +9,8 @@
 //   dotnet run -c Release --project bench/Functions.Bench [-- SECONDS MESSAGES]
 //
 // Each wrk line also gives the app's garbage collections during that run, their total pause and the bytes it
-// allocated per request (the app runs in this process). For profiling by hand: VERDICT_BENCH_HOLD=FILE makes
+// allocated per request (the app runs in this process), and the CPU time per request of the app, of wrk and of
+// Azurite, which share the cores: the app's own figures give the ratio it would reach with the cores to itself. For profiling by hand: VERDICT_BENCH_HOLD=FILE makes
 // the bench, after its warm-up, write "URL BODIES-FILE" to FILE and keep serving (printing GC counts and
 // bytes allocated every 2 s) until FILE is deleted.
 //
@@ -98,6 +99,8 @@ Console.WriteLine($"POST /api/score  model only, no log    {modelOnly}");
 Console.WriteLine($"POST /api/score  (64 connections)      {score}");
 Console.WriteLine($"POST /api/score  (paced to {target,6:F0} req/s) {paced}");
 Console.WriteLine(F($"model only / hello: {modelOnly.Rate / hello.Rate:P1}"));
+// What the ratios would be if the app had the cores to itself: hello's app CPU per request over the route's.
+Console.WriteLine(F($"app CPU per request, hello / route: model only {hello.Cpu.App / modelOnly.Cpu.App:P1}, experiment {hello.Cpu.App / score.Cpu.App:P1}"));
 Console.WriteLine(F($"score / hello throughput: {score.Rate / hello.Rate:P1}   p99 at half the maximum: {paced.P99Ms:F2} ms (achieved {paced.Rate:F0} req/s)"));
 
 // 2. Queue path: the bare loop first, then the app, each on a fresh queue of the same messages, on an
@@ -247,8 +250,13 @@ string Script(string bodiesFile, double? delayMs, string route = "\"experiment\"
     return path;
 }
 
-static WrkResult Wrk(string url, string? script, int duration, int connections)
+// The app runs in this process, wrk is its child, and Azurite is the HTTP phase's own child: each one's CPU
+// time per request is measured around the run, so each line shows where the two cores went.
+WrkResult Wrk(string url, string? script, int duration, int connections)
 {
+    var appCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var wrkCpu = ChildrenProcessorTime();
+    var storageCpu = azurite.ProcessorTime;
     string summary = script is null ? Path.Combine(Path.GetTempPath(), $"verdict-wrk-{Guid.NewGuid():N}.lua") : script;
     if (script is null)
     {
@@ -272,9 +280,25 @@ static WrkResult Wrk(string url, string? script, int duration, int connections)
     var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
         ?? throw new InvalidOperationException("wrk printed no result:\n" + output);
     var f = line.Split(' ')[1..].Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    double requests = Math.Max(1.0, f[0]);
+    double MicrosecondsPerRequest(TimeSpan used) => used.TotalMicroseconds / requests;
     return new WrkResult(f[0] / f[1], f[2] / 1000, f[3] / 1000, f[4] / 1000, f[5] / 1000, (long)f[6], (long)f[7],
         GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, (GC.GetTotalPauseDuration() - paused).TotalMilliseconds,
-        (GC.GetTotalAllocatedBytes() - allocated) / Math.Max(1.0, f[0]));
+        (GC.GetTotalAllocatedBytes() - allocated) / requests,
+        new CpuPerRequest(
+            MicrosecondsPerRequest(Process.GetCurrentProcess().TotalProcessorTime - appCpu),
+            MicrosecondsPerRequest(ChildrenProcessorTime() - wrkCpu),
+            MicrosecondsPerRequest(azurite.ProcessorTime - storageCpu)));
+}
+
+// The CPU time of this process's children that have exited and been waited for (a finished wrk): cutime and
+// cstime, fields 16 and 17 of /proc/self/stat, in clock ticks of 1/100 s.
+static TimeSpan ChildrenProcessorTime()
+{
+    string stat = File.ReadAllText("/proc/self/stat");
+    string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    long ticks = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+    return TimeSpan.FromSeconds(ticks / 100.0);
 }
 
 static List<string> ReadTexts(string csv)
@@ -304,11 +328,17 @@ static string WrkVersion()
 static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
 internal readonly record struct WrkResult(double Rate, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Non2xx, long SocketErrors,
-    int Gen0, int Gen1, int Gen2, double GcPauseMs, double AllocatedPerRequest)
+    int Gen0, int Gen1, int Gen2, double GcPauseMs, double AllocatedPerRequest, CpuPerRequest Cpu)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Rate,8:F0} req/s   p50 {P50Ms,6:F2} ms  p90 {P90Ms,6:F2} ms  p99 {P99Ms,6:F2} ms  max {MaxMs,7:F2} ms  non-2xx {Non2xx}  socket errors {SocketErrors}  " +
-        $"GCs {Gen0}/{Gen1}/{Gen2} (gen 0/1/2), paused {GcPauseMs:F0} ms, {AllocatedPerRequest / 1024:F1} KiB allocated per request");
+        $"GCs {Gen0}/{Gen1}/{Gen2} (gen 0/1/2), paused {GcPauseMs:F0} ms, {AllocatedPerRequest / 1024:F1} KiB allocated per request; {Cpu}");
+}
+
+/// <summary>CPU time per request, in µs, of the app, of wrk and of Azurite.</summary>
+internal readonly record struct CpuPerRequest(double App, double Wrk, double Azurite)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"CPU per request: app {App:F1} µs, wrk {Wrk:F1} µs, Azurite {Azurite:F1} µs");
 }
 
 internal static class WrkScripts
