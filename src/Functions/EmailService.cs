@@ -37,7 +37,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
     /// or logged. An id already answered returns that answer; an id being scored by another call right now waits
     /// for it, so concurrent deliveries of one email log one exposure.
     /// </summary>
-    public async Task<byte[][]> ScoreAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
+    public async ValueTask<byte[][]> ScoreAsync(IReadOnlyList<(JsonElement Item, string Path)> items, bool durable, CancellationToken ct)
     {
         var requests = new EmailRequest[items.Count];
         for (int i = 0; i < requests.Length; i++)
@@ -190,7 +190,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         return new ReplyResponse(messageId, score.Label, score.Confidence, score.Model);
     }
 
-    private async Task<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(EmailRequest r, CancellationToken ct)
+    private async ValueTask<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(EmailRequest r, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
         using var activity = Telemetry.Source.StartActivity("score");
@@ -256,7 +256,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
             : value;
     }
 
-    private async Task<IntentScore> ScoreTextAsync(ModelReference model, string text, string modelField, CancellationToken ct)
+    private async ValueTask<IntentScore> ScoreTextAsync(ModelReference model, string text, string modelField, CancellationToken ct)
     {
         try
         {
@@ -278,7 +278,7 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
         options.DefaultModel is { } name ? ModelReference.Parse(name)
         : throw new RequestProblem(field, "name an experiment or a model: this app has no default model (Verdict:DefaultModel)");
 
-    private async Task LogAsync(List<LogEvent> events, bool durable, CancellationToken ct)
+    private async ValueTask LogAsync(List<LogEvent> events, bool durable, CancellationToken ct)
     {
         if (events.Count == 0)
         {

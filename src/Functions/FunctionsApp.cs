@@ -135,37 +135,37 @@ public static class FunctionsApp
 
         app.MapPost("/api/score", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
-            return new JsonBytes((await service.ScoreAsync([(body, "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0]);
+            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            return new JsonBytes((await service.ScoreAsync([(RequestReader.Object(body.Root), "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0]);
         }));
 
         app.MapPost("/api/score/batch", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var root = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
-            if (root.ValueKind != System.Text.Json.JsonValueKind.Array)
+            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            if (body.Root.ValueKind != System.Text.Json.JsonValueKind.Array)
             {
                 throw new RequestProblem("$", "send a JSON array of emails");
             }
-            return new JsonBytes(JsonArray(await service.ScoreAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false)));
+            return new JsonBytes(JsonArray(await service.ScoreAsync(RequestReader.ObjectOrArray(body.Root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false)));
         }));
 
         app.MapPost("/api/outcomes", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var root = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
-            int count = await service.RecordOutcomesAsync(RequestReader.ObjectOrArray(root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false);
+            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            int count = await service.RecordOutcomesAsync(RequestReader.ObjectOrArray(body.Root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false);
             return Results.Accepted(value: new { recorded = count });
         }));
 
         app.MapPost("/api/templates/assign", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
-            return Results.Ok(await service.AssignTemplateAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
+            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            return Results.Ok(await service.AssignTemplateAsync(RequestReader.Object(body.Root), options.DurableHttpLogging, ct).ConfigureAwait(false));
         }));
 
         app.MapPost("/api/replies", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
         {
-            var body = await ReadObjectAsync(request, options, ct).ConfigureAwait(false);
-            return Results.Ok(await service.RecordReplyAsync(body, options.DurableHttpLogging, ct).ConfigureAwait(false));
+            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
+            return Results.Ok(await service.RecordReplyAsync(RequestReader.Object(body.Root), options.DurableHttpLogging, ct).ConfigureAwait(false));
         }));
 
         app.MapGet("/api/experiments/{id}/report", (string id, string? format, HttpResponse response, ExperimentStore store, ScoringRuntime scoring, StorageAccount storage,
@@ -217,10 +217,7 @@ public static class FunctionsApp
         writer.WriteEndArray();
     });
 
-    private static async Task<System.Text.Json.JsonElement> ReadObjectAsync(HttpRequest request, FunctionsOptions options, CancellationToken ct) =>
-        RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false));
-
-    private static async Task<IResult> Handle(Func<Task<IResult>> action)
+    private static async Task<IResult> Handle(Func<ValueTask<IResult>> action)
     {
         try
         {

@@ -28,7 +28,8 @@ internal static class HostInvocation
         Invocation invocation;
         try
         {
-            invocation = Read(RequestReader.Object(await RequestReader.ReadAsync(request, options.MaxRequestBytes * 2, ct).ConfigureAwait(false)));
+            using var envelope = await RequestReader.ReadAsync(request, options.MaxRequestBytes * 2, ct).ConfigureAwait(false);
+            invocation = Read(RequestReader.Object(envelope.Root));
         }
         catch (RequestProblem problem)
         {

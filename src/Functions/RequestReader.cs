@@ -17,16 +17,37 @@ internal sealed class RequestProblem(string field, string message, int status = 
         title: Status == StatusCodes.Status413PayloadTooLarge ? "The request is too large." : "The request is invalid.");
 }
 
+/// <summary>A parsed request body: <see cref="Root"/> and every element in it are valid until the body is disposed.</summary>
+internal sealed class RequestBody(JsonDocument document, byte[] buffer) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public JsonElement Root => document.RootElement;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } bytes)
+        {
+            document.Dispose();
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+}
+
 /// <summary>Reads JSON request bodies within the size limit and pulls typed fields out of them, naming the field when one is wrong.</summary>
 internal static class RequestReader
 {
-    public static async Task<JsonElement> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and parses a JSON body of at most <paramref name="maxBytes"/>. The body holds the bytes (one pooled
+    /// buffer, sized by Content-Length when sent and grown otherwise) and their parse; its elements are valid
+    /// until it is disposed, which returns both to their pools.
+    /// </summary>
+    public static async ValueTask<RequestBody> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBytes)
         {
             throw new RequestProblem("$", $"the request body has {request.ContentLength} bytes; the limit is {maxBytes}", StatusCodes.Status413PayloadTooLarge);
         }
-        // One pooled buffer, sized by Content-Length when sent (grown otherwise); the parsed element is a copy.
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 1, maxBytes) + 1);
         try
         {
@@ -51,19 +72,25 @@ internal static class RequestReader
             {
                 throw new RequestProblem("$", "the request body is empty; send a JSON object");
             }
+            JsonDocument document;
             try
             {
-                using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
-                return document.RootElement.Clone();
+                document = JsonDocument.Parse(buffer.AsMemory(0, length));
             }
             catch (JsonException ex)
             {
                 throw new RequestProblem("$", $"the request body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
             }
+            var body = new RequestBody(document, buffer);
+            buffer = null!;
+            return body;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
