@@ -49,6 +49,7 @@ internal static class RequestReader
             throw new RequestProblem("$", $"the request body has {request.ContentLength} bytes; the limit is {maxBytes}", StatusCodes.Status413PayloadTooLarge);
         }
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 1, maxBytes) + 1);
+        bool handedOver = false;
         try
         {
             int length = 0;
@@ -81,13 +82,12 @@ internal static class RequestReader
             {
                 throw new RequestProblem("$", $"the request body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
             }
-            var body = new RequestBody(document, buffer);
-            buffer = null!;
-            return body;
+            handedOver = true;
+            return new RequestBody(document, buffer);
         }
         finally
         {
-            if (buffer is not null)
+            if (!handedOver)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
