@@ -143,14 +143,34 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
             {
                 throw new RequestProblem(path + "trueIntent", "an outcome needs trueIntent or handlingSeconds");
             }
-            if (experiment is null && _scored.Get(id) is { } scored)
+            if (experiment is null && _scored.GetJson(id) is { } scored)
             {
-                experiment = scored.Experiment;
+                experiment = ExperimentOf(scored);
             }
             events.Add(new OutcomeEvent(id, now, trueIntent, handling, experiment));
         }
         await LogAsync(events, durable, ct).ConfigureAwait(false);
         return events.Count;
+    }
+
+    /// <summary>The <c>experiment</c> of a remembered answer, read from its JSON without building the whole answer.</summary>
+    private static string? ExperimentOf(ReadOnlySpan<byte> answer)
+    {
+        var reader = new Utf8JsonReader(answer);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("experiment"u8))
+            {
+                reader.Read();
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            reader.Skip();
+        }
+        return null;
     }
 
     /// <summary>Assigns a message's unit to a template arm and logs the exposure (once per message id).</summary>

@@ -215,15 +215,21 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
         using var app = fixture.App("log-outcomes");
         using var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/score", Json("""{"id":"o1","experiment":"exp-model","body":"sounds good"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/score", Json("""{"id":"o2","model":"replies@1","body":"sounds good"}"""))).StatusCode);
 
         var one = await client.PostAsync("/api/outcomes", Json("""{"scoringId":"o1","trueIntent":"positive","handlingSeconds":42.5}"""));
+        var outside = await client.PostAsync("/api/outcomes", Json("""{"scoringId":"o2","trueIntent":"positive"}"""));
         var many = await client.PostAsync("/api/outcomes", Json("""[{"scoringId":"x1","handlingSeconds":3},{"scoringId":"x2","trueIntent":"objection"}]"""));
 
         Assert.Equal(HttpStatusCode.Accepted, one.StatusCode);
         Assert.Equal(2, JsonDocument.Parse(await many.Content.ReadAsStringAsync()).RootElement.GetProperty("recorded").GetInt32());
         var outcomes = (await fixture.LogAsync("log-outcomes")).Where(e => e.GetProperty("type").GetString() == "outcome").ToList();
-        Assert.Equal(3, outcomes.Count);
+        Assert.Equal(HttpStatusCode.Accepted, outside.StatusCode);
+        Assert.Equal(4, outcomes.Count);
         Assert.Equal("exp-model", outcomes.Single(o => o.GetProperty("id").GetString() == "o1").GetProperty("experiment").GetString());
+        // Scored here outside any experiment: the outcome is logged unattributed.
+        var unattributed = outcomes.Single(o => o.GetProperty("id").GetString() == "o2");
+        Assert.True(!unattributed.TryGetProperty("experiment", out var none) || none.ValueKind == JsonValueKind.Null, unattributed.GetRawText());
         Assert.Equal(42.5, outcomes.Single(o => o.GetProperty("id").GetString() == "o1").GetProperty("handlingSeconds").GetDouble());
     }
 
