@@ -12,6 +12,9 @@ internal sealed record ScoreResponse(
     string ScoringId, string Intent, float Confidence, LabelProbabilities Probabilities,
     string? Experiment, string? Arm, string Model, double LatencyMs);
 
+/// <summary>The one field of a remembered answer that the outcome route reads; the serializer skips the rest.</summary>
+internal sealed record AnsweredExperiment(string? Experiment);
+
 /// <summary>The arm a template experiment gave a message.</summary>
 internal sealed record TemplateAssignment(string MessageId, string Experiment, string Arm, string Template);
 
@@ -145,32 +148,12 @@ internal sealed class EmailService(IIntentScorer scorer, IArmAssigner assigner, 
             }
             if (experiment is null && _scored.GetJson(id) is { } scored)
             {
-                experiment = ExperimentOf(scored);
+                experiment = JsonSerializer.Deserialize(scored, FunctionsJson.Default.AnsweredExperiment)?.Experiment;
             }
             events.Add(new OutcomeEvent(id, now, trueIntent, handling, experiment));
         }
         await LogAsync(events, durable, ct).ConfigureAwait(false);
         return events.Count;
-    }
-
-    /// <summary>The <c>experiment</c> of a remembered answer, read from its JSON without building the whole answer.</summary>
-    private static string? ExperimentOf(ReadOnlySpan<byte> answer)
-    {
-        var reader = new Utf8JsonReader(answer);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return null;
-        }
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("experiment"u8))
-            {
-                reader.Read();
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            }
-            reader.Skip();
-        }
-        return null;
     }
 
     /// <summary>Assigns a message's unit to a template arm and logs the exposure (once per message id).</summary>

@@ -95,8 +95,7 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
             throw new ScoringException(ScoringError.PackageFileMissing, $"{packageDirectory}: no such folder.");
         }
         var package = await ModelPackage.ReadFolderAsync(packageDirectory, cancellationToken).ConfigureAwait(false);
-        var model = OnnxIntentModel.Load(package, _options.IntraOpNumThreads, _useCuda);
-        model.Touch(_time.GetUtcNow().UtcTicks);
+        var model = Open(package);
         var manifest = package.Manifest;
         try
         {
@@ -146,8 +145,7 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
             throw new ScoringException(ScoringError.ManifestInvalid,
                 $"{source}: the manifest says {package.Manifest.Name}@{package.Manifest.Version}; the folder and the manifest must agree.");
         }
-        var model = OnnxIntentModel.Load(package, _options.IntraOpNumThreads, _useCuda);
-        model.Touch(_time.GetUtcNow().UtcTicks);
+        var model = Open(package);
         RegistryLog.Loaded(_logger, source, _storeName);
         return model;
     }
@@ -182,6 +180,14 @@ internal sealed class ModelRegistry : IModelRegistry, IDisposable
             throw newestError;
         }
         throw new ScoringException(ScoringError.ModelNotFound, $"No version of model '{name}' is published in {_storeName}.");
+    }
+
+    /// <summary>Loads a package's session, counted as used now so that an idle sweep does not take it before its first call.</summary>
+    private OnnxIntentModel Open(ModelPackage package)
+    {
+        var model = OnnxIntentModel.Load(package, _options.IntraOpNumThreads, _useCuda);
+        model.Touch(_time.GetUtcNow().UtcTicks);
+        return model;
     }
 
     private static string Key(string name, string version) => $"{name}@{version}";
