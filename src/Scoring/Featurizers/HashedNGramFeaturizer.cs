@@ -45,7 +45,13 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
     }
 
     private const int MaxRadixBits = 11;
-    private const int RadixThreshold = 192;
+
+    /// <summary>
+    /// From this many ids on, radix passes beat a comparison sort. Bucket ids are random, so a comparison sort
+    /// mispredicts about half its branches: at 64 ids it took 1.3 µs against radix's 0.55–0.7 µs, at 128 ids 3.1
+    /// against 0.8–1.0 (at 32 the two were even).
+    /// </summary>
+    private const int RadixThreshold = 32;
 
     public HashedNGramSettings Settings { get; }
 
@@ -285,11 +291,11 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
         }
     }
 
-    /// <summary>LSD radix sort of bucket ids (all in [0, buckets)): linear in the count, where most of a long email's time went into comparisons.</summary>
+    /// <summary>LSD radix sort of bucket ids (all in [0, buckets)): linear in the count, with no branch to mispredict.</summary>
     private void RadixSort(Span<int> values)
     {
         int[] rented = ArrayPool<int>.Shared.Rent(values.Length);
-        Span<int> counts = stackalloc int[1 << MaxRadixBits];
+        Span<int> digits = stackalloc int[1 << _radixBits];
         try
         {
             Span<int> source = values;
@@ -298,7 +304,6 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
             int mask = radix - 1;
             for (int pass = 0, shift = 0; pass < _radixPasses; pass++, shift += _radixBits)
             {
-                var digits = counts[..radix];
                 digits.Clear();
                 foreach (int v in source)
                 {

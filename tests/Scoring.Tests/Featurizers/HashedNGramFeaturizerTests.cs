@@ -38,6 +38,25 @@ public sealed class HashedNGramFeaturizerTests
         Assert.True(features.Ids.Zip(features.Ids.Skip(1)).All(p => p.First < p.Second));
     }
 
+    // Short and sentence-length emails (a few dozen to a hundred-odd ids, on both sides of the size where the ids
+    // switch from a comparison sort to radix passes), frozen like the long one: values of the comparison-sort build.
+    [Theory]
+    [InlineData(1 << 18, "Thanks, send pricing?", 47, 5_893_201L, 859611.7245798409)]
+    [InlineData(1 << 18, "Hi team, thanks for the demo! Could you send pricing for 12 seats?", 130, 17_633_289L, 1528161.6685091108)]
+    [InlineData(1 << 16, "Thanks, send pricing?", 47, 1_371_217L, 200012.5585642159)]
+    [InlineData(1 << 16, "Hi team, thanks for the demo! Could you send pricing for 12 seats?", 130, 4_132_873L, 357672.23833332956)]
+    [InlineData(1000, "Hi team, thanks for the demo! Could you send pricing for 12 seats?", 121, 60_437L, 5436.811111330986)]
+    [InlineData(97, "Thanks, send pricing?", 37, 1_698L, 268.3929606080055)]
+    public void Extract_ShortEmail_FeaturesAreFrozen(int buckets, string email, int count, long idSum, double weightedIdSum)
+    {
+        var features = new HashedNGramFeaturizer(HashedNGramSettings.Default with { Buckets = buckets }).Extract(email);
+
+        Assert.Equal(count, features.Count);
+        Assert.Equal(idSum, features.Ids.Sum(id => (long)id));
+        Assert.Equal(weightedIdSum, features.Ids.Zip(features.Values).Sum(p => p.First * (double)p.Second), weightedIdSum * 1e-12);
+        Assert.True(features.Ids.Zip(features.Ids.Skip(1)).All(p => p.First < p.Second));
+    }
+
     [Fact]
     public void Extract_AnyText_IdsAscendingDistinctInRangeWithUnitNorm()
     {
