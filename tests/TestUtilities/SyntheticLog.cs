@@ -22,6 +22,9 @@ public sealed class SyntheticLog
     /// <summary>Seconds between one email and the next (spread them to span days).</summary>
     public double SecondsBetweenEmails { get; init; } = 1;
 
+    /// <summary>What each email's outcome carries: both fields (the default), only trueIntent, or no outcome at all.</summary>
+    public SyntheticOutcomes Outcomes { get; init; } = SyntheticOutcomes.IntentAndHandling;
+
     public IEnumerable<string> Lines()
     {
         var rng = new Random(Seed);
@@ -38,7 +41,14 @@ public sealed class SyntheticLog
                 string truth = rng.NextDouble() < arm.Accuracy ? predicted : intents[(Array.IndexOf(intents, predicted) + 1 + rng.Next(3)) % 4];
                 double seconds = MedianSeconds * arm.TimeFactor * Math.Exp(LogSd * Normal(rng));
                 yield return $$"""{"type":"scored","id":"{{sid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Name}}","unit":"u-{{u}}","model":"{{arm.Name}}@1","intent":"{{predicted}}","confidence":0.9,"phase":"{{Phase}}"}""";
-                yield return string.Create(CultureInfo.InvariantCulture, $$"""{"type":"outcome","id":"{{sid}}","ts":"{{ts}}","trueIntent":"{{truth}}","handlingSeconds":{{seconds:0.###}}}""");
+                if (Outcomes == SyntheticOutcomes.IntentAndHandling)
+                {
+                    yield return string.Create(CultureInfo.InvariantCulture, $$"""{"type":"outcome","id":"{{sid}}","ts":"{{ts}}","trueIntent":"{{truth}}","handlingSeconds":{{seconds:0.###}}}""");
+                }
+                else if (Outcomes == SyntheticOutcomes.IntentOnly)
+                {
+                    yield return $$"""{"type":"outcome","id":"{{sid}}","ts":"{{ts}}","trueIntent":"{{truth}}"}""";
+                }
             }
         }
     }
@@ -53,6 +63,14 @@ public sealed class SyntheticLog
 }
 
 /// <summary>Seeded template-experiment logs: <c>assigned</c> messages and the <c>reply</c> events they got, per arm.</summary>
+/// <summary>What a <see cref="SyntheticLog"/> email's outcome carries.</summary>
+public enum SyntheticOutcomes
+{
+    IntentAndHandling,
+    IntentOnly,
+    None,
+}
+
 public sealed record SyntheticTemplateLog
 {
     public string Experiment { get; init; } = "tpl";

@@ -9,10 +9,12 @@ namespace Verdict.Experimentation.Analysis;
 /// <list type="number">
 /// <item>no control or no units → <c>no-data</c>; a sample-ratio mismatch (p &lt; 0.001) → <c>srm-mismatch</c>, whatever else.</item>
 /// <item>A/A: a significant difference on accuracy (z or delta method) or handling time (Welch on logs) → <c>aa-failed</c>;
-/// otherwise <c>aa-passed</c> once the planned sample is reached (or none is planned), else <c>aa-in-progress</c>.</item>
+/// otherwise <c>aa-passed</c> once the planned sample is reached (or none is planned) and both metrics could be tested,
+/// else <c>aa-in-progress</c>.</item>
 /// <item>A/B: a treatment significantly better on one primary metric and worse on none → <c>ab-winner</c> (the control wins
 /// when every treatment is significantly worse and none better); better on one and worse on another → <c>ab-mixed</c>;
-/// nothing significant → <c>ab-no-difference</c> at the planned sample, <c>ab-inconclusive</c> before it.</item>
+/// nothing significant → <c>ab-no-difference</c> at the planned sample when both metrics could be tested, else
+/// <c>ab-inconclusive</c>.</item>
 /// <item>Templates: on positive-intent reply rate, the best arm wins when the omnibus test is significant, it beats every
 /// other arm after Holm's correction, its probability to be best is at least 0.95 and the planned sample is reached
 /// → <c>template-winner</c>; otherwise <c>template-no-difference</c> at the planned sample with no significant omnibus test,
@@ -51,6 +53,12 @@ internal static class Verdicts
 
         var decisive = r.Metrics.SelectMany(m => m.Comparisons.Where(c => c.Test is TwoProportionZTest.Name or WelchTTest.LogName
             || (c.Test == DeltaMethodTest.Name))).ToList();
+        // A metric that could not be tested (an arm without outcomes, no variance) says nothing either way: it must not
+        // let an A/A check pass or an A/B test end in "no difference".
+        var untested = decisive.Where(c => c.Reason is not null).Select(c => r.Metrics.First(m => m.Comparisons.Contains(c)).Metric).Distinct().ToList();
+        string untestedNote = untested.Count == 0 ? ""
+            : $" Not comparable yet: {string.Join(", ", untested.Select(m => m == ExperimentAnalyzer.Accuracy ? "accuracy (every arm needs outcomes with trueIntent)" : $"{m} (every arm needs outcomes with {m} that vary)"))}.";
+        bool nothingTested = untested.Count > 0 && decisive.All(c => c.Reason is not null);
         if (phase == EventPhase.AA)
         {
             var differing = decisive.Where(c => c.Significant).ToList();
@@ -62,9 +70,13 @@ internal static class Verdicts
                     Summary = $"A/A check failed: arms serving the same model differ ({Describe(r, differing[0])}). Look for a biased assignment or logging before starting the A/B test.{srmNote}",
                 };
             }
-            string nothing = $"the split matches the plan (p {P(r.Srm.PValue)}) and the arms do not differ ({string.Join("; ", decisive.Select(c => Describe(r, c)))})";
-            return needed is long n
-                ? new Verdict { Status = "aa-in-progress", Summary = $"A/A check so far: {nothing}. {n.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}", UnitsNeeded = n }
+            string nothing = $"the split matches the plan (p {P(r.Srm.PValue)}) and {(nothingTested ? "no metric could be compared" : "no significant difference between the arms")} ({string.Join("; ", decisive.Select(c => Describe(r, c)))})";
+            if (needed is long n)
+            {
+                return new Verdict { Status = "aa-in-progress", Summary = $"A/A check so far: {nothing}.{untestedNote} {n.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}", UnitsNeeded = n };
+            }
+            return untested.Count > 0
+                ? new Verdict { Status = "aa-in-progress", Summary = $"A/A check not passed yet: {nothing}.{untestedNote}{srmNote}" }
                 : new Verdict { Status = "aa-passed", Summary = $"A/A check passed: {nothing}. The A/B test can start.{srmNote}" };
         }
 
@@ -101,13 +113,17 @@ internal static class Verdicts
             };
         }
         string detail = string.Join("; ", decisive.Select(c => Describe(r, c)));
-        return needed is long more
-            ? new Verdict
+        if (needed is long more)
+        {
+            return new Verdict
             {
                 Status = "ab-inconclusive",
                 UnitsNeeded = more,
-                Summary = $"No significant difference yet ({detail}). Keep the test running: {more.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}",
-            }
+                Summary = $"No significant difference yet ({detail}).{untestedNote} Keep the test running: {more.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}",
+            };
+        }
+        return untested.Count > 0
+            ? new Verdict { Status = "ab-inconclusive", Summary = $"No significant difference among what could be tested ({detail}).{untestedNote}{srmNote}" }
             : new Verdict { Status = "ab-no-difference", Summary = $"No significant difference at this sample ({detail}). Keeping {r.Control} costs nothing; the challenger is not proven better.{srmNote}" };
     }
 

@@ -54,6 +54,48 @@ public sealed class ExperimentAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_AaWithoutOutcomes_DoesNotPass()
+    {
+        // Exposures only: the split can be checked, but no metric can, so the logging of outcomes is unproven.
+        var r = await Analyze(new SyntheticLog { Phase = "aa", UnitsPerArm = 3000, Seed = 11, Outcomes = SyntheticOutcomes.None });
+
+        Assert.Equal("aa-in-progress", r.Verdict.Status);
+        Assert.Null(r.Verdict.UnitsNeeded);
+        Assert.Contains("no metric could be compared", r.Verdict.Summary, StringComparison.Ordinal);
+        Assert.Contains("accuracy (every arm needs outcomes with trueIntent)", r.Verdict.Summary, StringComparison.Ordinal);
+        Assert.StartsWith("A/A check not passed yet", r.Verdict.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AaWithoutHandlingTimes_DoesNotPassOnAccuracyAlone()
+    {
+        var r = await Analyze(new SyntheticLog { Phase = "aa", UnitsPerArm = 3000, Seed = 11, Outcomes = SyntheticOutcomes.IntentOnly });
+
+        Assert.Equal("aa-in-progress", r.Verdict.Status);
+        Assert.Contains("no significant difference between the arms (accuracy", r.Verdict.Summary, StringComparison.Ordinal);
+        Assert.Contains("Not comparable yet: handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AbWithoutHandlingTimesAtPlannedSample_IsInconclusiveNotNoDifference()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 3000, Seed = 11, Outcomes = SyntheticOutcomes.IntentOnly },
+            new AnalysisRequest { Events = [], PlannedUnits = 6000 });
+
+        Assert.Equal("ab-inconclusive", r.Verdict.Status);
+        Assert.Null(r.Verdict.UnitsNeeded);
+        Assert.Contains("Not comparable yet: handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AbWithBothMetricsAtPlannedSample_IsNoDifference()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 3000, Seed = 11 }, new AnalysisRequest { Events = [], PlannedUnits = 6000 });
+
+        Assert.Equal("ab-no-difference", r.Verdict.Status);
+    }
+
+    [Fact]
     public async Task Run_AaBeforePlannedSample_IsInProgressWithUnitsNeeded()
     {
         var r = await Analyze(new SyntheticLog { Phase = "aa", UnitsPerArm = 500, Seed = 11 }, new AnalysisRequest { Events = [], PlannedUnits = 5000 });
