@@ -91,7 +91,7 @@ internal static class Verdicts
             {
                 Status = "ab-winner",
                 Winner = w.Arm,
-                Summary = $"{w.Arm} beats {r.Control}: {string.Join("; ", w.Better.Select(c => Describe(r, c)))}. Promote {w.Arm}.{srmNote}",
+                Summary = $"{w.Arm} beats {r.Control}: {string.Join("; ", w.Better.Select(c => Describe(r, c)))}. Promote {w.Arm}.{untestedNote}{srmNote}",
             };
         }
         var mixed = outcomes.FirstOrDefault(o => o.Better.Count > 0 && o.Worse.Count > 0);

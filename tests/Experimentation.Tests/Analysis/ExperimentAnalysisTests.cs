@@ -88,6 +88,16 @@ public sealed class ExperimentAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_WinnerOnAccuracyWithoutHandlingTimes_SaysHandlingTimeIsUntested()
+    {
+        var r = await Analyze(new SyntheticLog { UnitsPerArm = 4000, Outcomes = SyntheticOutcomes.IntentOnly, Arms = [("champion", 0.78, 1.0), ("challenger", 0.83, 1.0)] });
+
+        Assert.Equal("ab-winner", r.Verdict.Status);
+        Assert.Equal("challenger", r.Verdict.Winner);
+        Assert.Contains("Promote challenger. Not comparable yet: handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_AbWithBothMetricsAtPlannedSample_IsNoDifference()
     {
         var r = await Analyze(new SyntheticLog { UnitsPerArm = 3000, Seed = 11 }, new AnalysisRequest { Events = [], PlannedUnits = 6000 });
