@@ -85,6 +85,12 @@ public sealed class ExperimentLifecycle(ExperimentStore store, Func<string, Canc
         }, cancellationToken);
 
     /// <summary>decided → promoted: the winner's model becomes the champion of the experiment's slot.</summary>
+    /// <remarks>
+    /// Two blobs change, the slot and then the experiment, each under its ETag, and the slot records which experiment
+    /// wrote it. A failure between the two writes leaves the experiment decided with the slot already promoted by it; a
+    /// retry sees that, leaves the slot alone and finishes. So no failure leaves the slot serving one thing while the
+    /// experiment says another, beyond the next retry.
+    /// </remarks>
     /// <exception cref="ExperimentDefinitionException">No winner was recorded.</exception>
     public async Task<StoredExperiment> PromoteAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -94,28 +100,41 @@ public sealed class ExperimentLifecycle(ExperimentStore store, Func<string, Canc
         var winner = d.Arms.FirstOrDefault(a => a.Name == d.Winner)
             ?? throw new ExperimentDefinitionException($"winner: '{id}' was decided without a winner; there is nothing to promote");
         var slot = await store.GetSlotAsync(d.SlotName, cancellationToken).ConfigureAwait(false);
-        string previous = slot?.Slot.Champion ?? d.Arms.First(a => a.Name == d.ControlArm).Serves;
-        var updated = new ChampionSlot(d.SlotName, winner.Serves, [previous, .. slot?.Slot.Previous ?? []]);
-        // The experiment moves first: if the slot write then loses a race, the promotion can be retried by rollback + promote.
-        var changed = await ChangeAsync(current, ExperimentPhase.Promoted, null, false, x => x, cancellationToken).ConfigureAwait(false);
-        await store.WriteSlotAsync(updated, slot?.ETag, cancellationToken).ConfigureAwait(false);
-        return changed;
+        if (slot?.Slot.PromotedBy != d.Id)
+        {
+            string previous = slot?.Slot.Champion ?? d.Arms.First(a => a.Name == d.ControlArm).Serves;
+            var promoted = new ChampionSlot(d.SlotName, winner.Serves, [previous, .. slot?.Slot.Previous ?? []]) { PromotedBy = d.Id };
+            await store.WriteSlotAsync(promoted, slot?.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        return await ChangeAsync(current, ExperimentPhase.Promoted, null, false, x => x, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>promoted → rolled-back: the slot's previous champion serves again.</summary>
+    /// <remarks>
+    /// The slot is restored only while this experiment's promotion is what it serves: after a later promotion it belongs
+    /// to that one and is left alone. As with <see cref="PromoteAsync"/> the slot changes first and records the change, so
+    /// a retry after a failure between the two writes finds it restored and only moves the experiment.
+    /// </remarks>
     public async Task<StoredExperiment> RollbackAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
     {
         var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         var d = current.Definition;
         ExperimentValidation.CheckPhaseChange(d, ExperimentPhase.RolledBack);
-        var slot = await store.GetSlotAsync(d.SlotName, cancellationToken).ConfigureAwait(false);
-        if (slot is not { } s || s.Slot.Previous.Count == 0)
+        var s = await store.GetSlotAsync(d.SlotName, cancellationToken).ConfigureAwait(false)
+            ?? throw new ExperimentDefinitionException($"slot: '{d.SlotName}' has no previous champion to restore");
+        bool ours = s.Slot.RestoredBy != d.Id && (s.Slot.PromotedBy is { } by
+            ? by == d.Id
+            : s.Slot.Champion == d.Arms.FirstOrDefault(a => a.Name == d.Winner)?.Serves); // a slot promoted before promotions were recorded
+        if (ours)
         {
-            throw new ExperimentDefinitionException($"slot: '{d.SlotName}' has no previous champion to restore");
+            if (s.Slot.Previous.Count == 0)
+            {
+                throw new ExperimentDefinitionException($"slot: '{d.SlotName}' has no previous champion to restore");
+            }
+            var restored = new ChampionSlot(s.Slot.Slot, s.Slot.Previous[0], [.. s.Slot.Previous.Skip(1)]) { RestoredBy = d.Id };
+            await store.WriteSlotAsync(restored, s.ETag, cancellationToken).ConfigureAwait(false);
         }
-        var changed = await ChangeAsync(current, ExperimentPhase.RolledBack, reason, false, x => x, cancellationToken).ConfigureAwait(false);
-        await store.WriteSlotAsync(new ChampionSlot(s.Slot.Slot, s.Slot.Previous[0], [.. s.Slot.Previous.Skip(1)]), s.ETag, cancellationToken).ConfigureAwait(false);
-        return changed;
+        return await ChangeAsync(current, ExperimentPhase.RolledBack, reason, false, x => x, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<StoredExperiment> GetAsync(string id, CancellationToken cancellationToken) =>

@@ -15,7 +15,14 @@ public sealed record StoredExperiment(ExperimentDefinition Definition, ETag ETag
 /// <param name="Slot">Slot name.</param>
 /// <param name="Champion">What serves now (a model reference or a template id).</param>
 /// <param name="Previous">Earlier champions, most recent first.</param>
-public sealed record ChampionSlot(string Slot, string Champion, IReadOnlyList<string> Previous);
+public sealed record ChampionSlot(string Slot, string Champion, IReadOnlyList<string> Previous)
+{
+    /// <summary>The experiment whose promotion made <see cref="Champion"/> champion, when one did.</summary>
+    public string? PromotedBy { get; init; }
+
+    /// <summary>The experiment whose rollback restored <see cref="Champion"/>, when one did.</summary>
+    public string? RestoredBy { get; init; }
+}
 
 /// <summary>
 /// Experiment definitions as JSON blobs (<c>experiments/{id}.json</c>) and champion slots

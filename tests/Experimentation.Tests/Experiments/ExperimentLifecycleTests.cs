@@ -1,3 +1,6 @@
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Experiments;
 using Verdict.TestUtilities;
@@ -126,6 +129,128 @@ public sealed class ExperimentLifecycleTests(AzuriteFixture azurite) : IClassFix
         slot = (await store.GetSlotAsync("promote"))!.Value.Slot;
         Assert.Equal(("intent@1", 0), (slot.Champion, slot.Previous.Count));
         Assert.Equal(ExperimentPhase.RolledBack, (await store.GetAsync("promote"))!.Definition.Phase);
+    }
+
+    [Theory]
+    [InlineData("slots/")]
+    [InlineData("experiments/")]
+    public async Task Promote_AWriteFails_TheRetryFinishesWithTheSlotPromotedOnce(string failing)
+    {
+        var (store, lifecycle, fault) = Faulty("p-" + failing.TrimEnd('/'));
+        await DecidedAsync(lifecycle, "promo", "challenger");
+
+        fault.FailNextWrite(failing);
+        await Assert.ThrowsAsync<RequestFailedException>(() => lifecycle.PromoteAsync("promo"));
+        Assert.Equal(ExperimentPhase.Decided, (await store.GetAsync("promo"))!.Definition.Phase);
+
+        await lifecycle.PromoteAsync("promo");
+        var slot = (await store.GetSlotAsync("promo"))!.Value.Slot;
+        Assert.Equal(("intent@2", "promo"), (slot.Champion, slot.PromotedBy));
+        Assert.Equal(["intent@1"], slot.Previous);
+        Assert.Equal(ExperimentPhase.Promoted, (await store.GetAsync("promo"))!.Definition.Phase);
+    }
+
+    [Theory]
+    [InlineData("slots/")]
+    [InlineData("experiments/")]
+    public async Task Rollback_AWriteFails_TheRetryRestoresThePreviousChampionOnce(string failing)
+    {
+        var (store, lifecycle, fault) = Faulty("r-" + failing.TrimEnd('/'));
+        await store.WriteSlotAsync(new ChampionSlot("back", "intent@1", ["intent@0"]), null);
+        await DecidedAsync(lifecycle, "back", "challenger");
+        await lifecycle.PromoteAsync("back");
+
+        fault.FailNextWrite(failing);
+        await Assert.ThrowsAsync<RequestFailedException>(() => lifecycle.RollbackAsync("back", "complaints"));
+        Assert.Equal(ExperimentPhase.Promoted, (await store.GetAsync("back"))!.Definition.Phase);
+
+        await lifecycle.RollbackAsync("back", "complaints");
+        var slot = (await store.GetSlotAsync("back"))!.Value.Slot;
+        Assert.Equal(("intent@1", "back"), (slot.Champion, slot.RestoredBy));
+        Assert.Equal(["intent@0"], slot.Previous);
+        Assert.Equal(ExperimentPhase.RolledBack, (await store.GetAsync("back"))!.Definition.Phase);
+    }
+
+    [Fact]
+    public async Task Rollback_AfterALaterPromotionOfTheSameSlot_LeavesTheSlotToIt()
+    {
+        var store = Store("later");
+        var lifecycle = new ExperimentLifecycle(store);
+        await DecidedAsync(lifecycle, "first", "challenger", slot: "shared");
+        await lifecycle.PromoteAsync("first");
+        await lifecycle.CreateAsync(ExperimentTestData.Model("second") with
+        {
+            Slot = "shared",
+            Arms = [new ArmDefinition("champion", 0.5, "intent@2"), new ArmDefinition("challenger", 0.5, "intent@3")],
+        });
+        await lifecycle.StartAaAsync("second");
+        await lifecycle.StartAbAsync("second", null, "test");
+        await lifecycle.DecideAsync("second", "challenger");
+        await lifecycle.PromoteAsync("second");
+
+        await lifecycle.RollbackAsync("first", "late complaints");
+
+        var slot = (await store.GetSlotAsync("shared"))!.Value.Slot;
+        Assert.Equal(("intent@3", "second"), (slot.Champion, slot.PromotedBy));
+        Assert.Equal(["intent@2", "intent@1"], slot.Previous);
+    }
+
+    [Fact]
+    public async Task PromoteThenRollback_ControlWon_LeavesTheControlServing()
+    {
+        var store = Store("control");
+        var lifecycle = new ExperimentLifecycle(store);
+        await DecidedAsync(lifecycle, "control", "champion");
+
+        await lifecycle.PromoteAsync("control");
+        Assert.Equal("intent@1", (await store.GetSlotAsync("control"))!.Value.Slot.Champion);
+        await lifecycle.RollbackAsync("control");
+
+        Assert.Equal("intent@1", (await store.GetSlotAsync("control"))!.Value.Slot.Champion);
+    }
+
+    private static async Task DecidedAsync(ExperimentLifecycle lifecycle, string id, string winner, string? slot = null)
+    {
+        await lifecycle.CreateAsync(ExperimentTestData.Model(id) with { Slot = slot });
+        await lifecycle.StartAaAsync(id);
+        await lifecycle.StartAbAsync(id, null, "test");
+        await lifecycle.DecideAsync(id, winner);
+    }
+
+    private (ExperimentStore Store, ExperimentLifecycle Lifecycle, FaultInjection Fault) Faulty(string name)
+    {
+        var fault = new FaultInjection();
+        var store = new ExperimentStore(azurite.Container("life-" + name, o => o.AddPolicy(fault, HttpPipelinePosition.PerCall)));
+        return (store, new ExperimentLifecycle(store), fault);
+    }
+
+    /// <summary>Fails the next write of a blob under a given prefix before it reaches storage, as a dropped connection would.</summary>
+    private sealed class FaultInjection : HttpPipelinePolicy
+    {
+        private string? _prefix;
+
+        public void FailNextWrite(string blobPrefix) => _prefix = blobPrefix;
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            ThrowIfArmed(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            ThrowIfArmed(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void ThrowIfArmed(HttpMessage message)
+        {
+            if (_prefix is { } prefix && message.Request.Method == RequestMethod.Put && message.Request.Uri.Path.Contains("/" + prefix, StringComparison.Ordinal))
+            {
+                _prefix = null;
+                throw new RequestFailedException(503, "injected: the connection dropped before the write");
+            }
+        }
     }
 
     private static async Task<AnalysisResult> AnalyzeAsync(SyntheticLog log)
