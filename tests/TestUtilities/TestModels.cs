@@ -20,6 +20,7 @@ public static class TestModels
             Name = "replies", Version = "1", Buckets = 4096, Epochs = 6,
         });
         TinyBertBuilder.Write(Path.Combine(root, "bert"), DemoCorpus.Labels, DemoCorpus.Samples(200, 3), "tiny-bert", "1", maxLength: 16);
+        TinyBertBuilder.Write(Path.Combine(root, "bert32"), DemoCorpus.Labels, DemoCorpus.Samples(200, 3), "tiny-bert-32", "1", maxLength: 16, int32Inputs: true);
         return root;
     });
 
@@ -40,6 +41,9 @@ public static class TestModels
 
     /// <summary>Copies the tiny BERT package (<c>tiny-bert@1</c>, wordpiece, max length 16) into <paramref name="destination"/>.</summary>
     public static string CopyTinyBert(string destination) => Copy("bert", destination, null);
+
+    /// <summary>Copies the same tiny BERT with int32 inputs (<c>tiny-bert-32@1</c>) into <paramref name="destination"/>.</summary>
+    public static string CopyTinyBertInt32(string destination) => Copy("bert32", destination, null);
 
     private static string Copy(string package, string destination, string? version)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Verdict.Scoring.Featurizers;
@@ -24,6 +25,7 @@ internal sealed class OnnxIntentModel : IDisposable
     private readonly InferenceSession _session;
     private readonly (string Role, string Name, TensorElementType Type)[] _inputs;
     private readonly string[] _inputNames;
+    private readonly bool _hasInt32Input;
     private readonly string[] _outputNames;
     private readonly bool _outputIsLogits;
     private readonly RunOptions _runOptions = new();
@@ -68,6 +70,7 @@ internal sealed class OnnxIntentModel : IDisposable
         }
         _inputs = [.. inputs];
         _inputNames = [.. _inputs.Select(i => i.Name)];
+        _hasInt32Input = Array.Exists(_inputs, i => i.Type == TensorElementType.Int32);
         if (!session.OutputMetadata.ContainsKey(manifest.Model.Output))
         {
             throw new ScoringException(ScoringError.ModelInvalid,
@@ -164,12 +167,16 @@ internal sealed class OnnxIntentModel : IDisposable
     {
         long[] shape = [batch.Rows, batch.Columns];
         var values = new OrtValue[_inputs.Length];
+        var narrowed = _hasInt32Input ? new int[]?[_inputs.Length] : null;
         OrtValue? preallocated = null;
         try
         {
             for (var i = 0; i < _inputs.Length; i++)
             {
-                values[i] = CreateValue(TensorOf(batch, _inputs[i].Role), _inputs[i].Type, shape);
+                var tensor = TensorOf(batch, _inputs[i].Role);
+                values[i] = _inputs[i].Type == TensorElementType.Int32 && tensor.Int64Data is { } longs
+                    ? Narrow(longs, tensor.Length, shape, out narrowed![i])
+                    : CreateValue(tensor, shape);
             }
             if (_outputIsRowsByLabels)
             {
@@ -201,6 +208,13 @@ internal sealed class OnnxIntentModel : IDisposable
             {
                 value?.Dispose();
             }
+            foreach (var ints in narrowed ?? [])
+            {
+                if (ints is not null)
+                {
+                    ArrayPool<int>.Shared.Return(ints);
+                }
+            }
         }
     }
 
@@ -216,23 +230,20 @@ internal sealed class OnnxIntentModel : IDisposable
         throw new InvalidOperationException($"The featurizer gave no '{role}' tensor.");
     }
 
-    private static OrtValue CreateValue(FeatureTensor tensor, TensorElementType type, long[] shape)
+    private static OrtValue CreateValue(FeatureTensor tensor, long[] shape) =>
+        tensor.FloatData is { } floats
+            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, floats.AsMemory(0, tensor.Length), shape)
+            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tensor.Int64Data!.AsMemory(0, tensor.Length), shape);
+
+    /// <summary>An int32 copy of int64 features, for graphs that declare int32 inputs, in an array rented until the run is over.</summary>
+    private static OrtValue Narrow(long[] longs, int length, long[] shape, out int[] rented)
     {
-        if (tensor.FloatData is { } floats)
+        rented = ArrayPool<int>.Shared.Rent(length);
+        for (var i = 0; i < length; i++)
         {
-            return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, floats.AsMemory(0, tensor.Length), shape);
+            rented[i] = (int)longs[i];
         }
-        var longs = tensor.Int64Data!;
-        if (type == TensorElementType.Int32)
-        {
-            var ints = new int[tensor.Length];
-            for (var i = 0; i < ints.Length; i++)
-            {
-                ints[i] = (int)longs[i];
-            }
-            return OrtValue.CreateTensorValueFromMemory(ints, shape);
-        }
-        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, longs.AsMemory(0, tensor.Length), shape);
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rented.AsMemory(0, length), shape);
     }
 
     private void CheckOutputShape(string source)

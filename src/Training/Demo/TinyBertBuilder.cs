@@ -17,13 +17,17 @@ public static class TinyBertBuilder
     private static readonly string[] Special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
     private static readonly string[] Suffixes = ["##s", "##ed", "##ing", "##ly", "##er", "##ion", "##al", "##e", "##y", "##t", "##n", "##a", "##i", "##o"];
 
-    /// <summary>Writes <c>vocab.txt</c>, <c>model.onnx</c> and <c>manifest.json</c> into <paramref name="outputDirectory"/>.</summary>
+    /// <summary>
+    /// Writes <c>vocab.txt</c>, <c>model.onnx</c> and <c>manifest.json</c> into <paramref name="outputDirectory"/>. With
+    /// <paramref name="int32Inputs"/> the three inputs are int32, as some exporters write them; the weights are the same.
+    /// </summary>
     public static ModelManifest Write(
         string outputDirectory, IReadOnlyList<string> labels, IEnumerable<string> corpus,
-        string name = "tiny-bert", string version = "1", int hidden = 32, int maxLength = 64, int seed = 11, string target = "cpu")
+        string name = "tiny-bert", string version = "1", int hidden = 32, int maxLength = 64, int seed = 11, string target = "cpu",
+        bool int32Inputs = false)
     {
         var vocab = BuildVocabulary(corpus);
-        var onnx = BuildModel(vocab.Count, labels.Count, hidden, maxLength, seed);
+        var onnx = BuildModel(vocab.Count, labels.Count, hidden, maxLength, seed, int32Inputs ? TensorProto.Types.DataType.Int32 : TensorProto.Types.DataType.Int64);
         Directory.CreateDirectory(outputDirectory);
         File.WriteAllText(Path.Combine(outputDirectory, "vocab.txt"), string.Join('\n', vocab) + "\n", new UTF8Encoding(false));
         File.WriteAllBytes(Path.Combine(outputDirectory, "model.onnx"), onnx);
@@ -95,13 +99,13 @@ public static class TinyBertBuilder
         }
     }
 
-    private static byte[] BuildModel(int vocabSize, int classes, int d, int maxLength, int seed)
+    private static byte[] BuildModel(int vocabSize, int classes, int d, int maxLength, int seed, TensorProto.Types.DataType idType)
     {
         var random = new Random(seed);
         var b = new OnnxGraphBuilder("tiny-bert");
-        b.AddInput("input_ids", TensorProto.Types.DataType.Int64, "batch", "sequence");
-        b.AddInput("attention_mask", TensorProto.Types.DataType.Int64, "batch", "sequence");
-        b.AddInput("token_type_ids", TensorProto.Types.DataType.Int64, "batch", "sequence");
+        b.AddInput("input_ids", idType, "batch", "sequence");
+        b.AddInput("attention_mask", idType, "batch", "sequence");
+        b.AddInput("token_type_ids", idType, "batch", "sequence");
         b.AddOutput("logits", TensorProto.Types.DataType.Float, "batch", classes);
 
         Weights(b, random, "word_embeddings", vocabSize, d);

@@ -14,6 +14,7 @@ public sealed class IntentScorerTests : IDisposable
     {
         TestModels.CopyLinear(_temp.Combine("registry", "replies", "1"));
         TestModels.CopyTinyBert(_temp.Combine("registry", "tiny-bert", "1"));
+        TestModels.CopyTinyBertInt32(_temp.Combine("registry", "tiny-bert-32", "1"));
         _runtime = ScoringRuntime.Create(new ScoringOptions { LocalPath = _temp.Combine("registry"), MaxBatchSize = 8 });
     }
 
@@ -28,6 +29,22 @@ public sealed class IntentScorerTests : IDisposable
         Assert.Equal(1.0, score.Probabilities.Sum(p => (double)p), 5);
         Assert.Equal(score.Probabilities.Max(), score.Confidence);
         Assert.Equal(score.Labels[score.Probabilities.ToList().IndexOf(score.Confidence)], score.Label);
+    }
+
+    [Fact]
+    public async Task Score_ModelWithInt32Inputs_MatchesTheSameModelWithInt64Inputs()
+    {
+        string[] texts = ["Yes, let's set up a call.", "Too expensive for us.", ""];
+        for (int round = 0; round < 2; round++) // the second round reuses whatever the first one left behind
+        {
+            var wide = await _runtime.Scorer.ScoreBatchAsync(ModelReference.Parse("tiny-bert@1"), texts);
+            var narrow = await _runtime.Scorer.ScoreBatchAsync(ModelReference.Parse("tiny-bert-32@1"), texts);
+            for (var i = 0; i < texts.Length; i++)
+            {
+                Assert.Equal(wide[i].Probabilities, narrow[i].Probabilities);
+            }
+            Assert.Equal(wide[0].Probabilities, (await _runtime.Scorer.ScoreAsync(ModelReference.Parse("tiny-bert-32@1"), texts[0])).Probabilities);
+        }
     }
 
     [Fact]
