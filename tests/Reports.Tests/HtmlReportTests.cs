@@ -35,6 +35,26 @@ public sealed partial class HtmlReportTests : IDisposable
     }
 
     [Fact]
+    public async Task ControlWithoutExposuresYet_RendersTheVerdictAndTheArmsThatHaveSome()
+    {
+        // A new experiment whose first emails all went to the challenger, as its report asks for it (control and weights declared).
+        string path = new SyntheticLog { Experiment = "fresh", Phase = "aa", UnitsPerArm = 2, Arms = [("challenger", 0.8, 1)] }.WriteTo(Path.Combine(_dir.Path, "fresh.jsonl"));
+        var result = await Experimentation.Analysis.ExperimentAnalysis.RunAsync(new Experimentation.Analysis.AnalysisRequest
+        {
+            Events = [path], Control = "champion", PlannedUnits = 5000,
+            Weights = new Dictionary<string, double> { ["champion"] = 0.5, ["challenger"] = 0.5 },
+        });
+
+        string html = HtmlReport.Render(result, new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        string markdown = Experimentation.Analysis.AnalysisFormats.ToMarkdown(result);
+
+        Assert.Equal("no-data", result.Verdict.Status);
+        Assert.Contains(WebUtility.HtmlEncode(result.Verdict.Summary), html, StringComparison.Ordinal);
+        Assert.Contains(result.Verdict.Summary, markdown, StringComparison.Ordinal);
+        Assert.Contains("| challenger | 2 | 2 |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EstimatedCompletion_ExtrapolatesTheDailyPaceToThePlannedSample()
     {
         var result = await Scenarios.AnalyzeAsync("ab-winner", _dir.Path);

@@ -14,7 +14,7 @@ internal static class ExperimentAnalyzer
     {
         double alpha = request.Alpha;
         var arms = obs.Arms;
-        string? control = ChooseControl(arms, request.Control);
+        string? control = ChooseControl(arms, request.Control, request.Weights);
         long totalUnits = arms.Sum(a => a.Units);
         bool planReached = request.PlannedUnits is not long planned || totalUnits >= planned;
         double tuning = request.PlannedUnits ?? SequentialTest.DefaultTuningUnits;
@@ -161,12 +161,16 @@ internal static class ExperimentAnalyzer
         _ => null,
     };
 
-    private static string? ChooseControl(IReadOnlyList<ArmObservations> arms, string? requested)
+    /// <summary>
+    /// The control arm, or null when there is nothing to compare against: no arm in the log, or a requested control that
+    /// the experiment declares (it has a weight) but that has no exposures yet.
+    /// </summary>
+    private static string? ChooseControl(IReadOnlyList<ArmObservations> arms, string? requested, IReadOnlyDictionary<string, double>? declared)
     {
         if (requested is not null)
         {
-            return arms.Any(a => a.Name == requested)
-                ? requested
+            return arms.Any(a => a.Name == requested) ? requested
+                : declared?.ContainsKey(requested) == true ? null
                 : throw new EventLogException($"--control {requested}: no such arm in the log (arms: {string.Join(", ", arms.Select(a => a.Name))})");
         }
         if (arms.Count == 0)

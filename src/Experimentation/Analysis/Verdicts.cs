@@ -29,9 +29,13 @@ internal static class Verdicts
     public static Verdict Decide(AnalysisResult r, EventPhase phase, long totalUnits)
     {
         long? needed = r.PlannedUnits is long planned && totalUnits < planned ? planned - totalUnits : null;
-        if (r.Control is null || totalUnits == 0)
+        if (totalUnits == 0)
         {
             return new Verdict { Status = "no-data", Summary = "No exposures to analyse yet." };
+        }
+        if (r.Control is null)
+        {
+            return new Verdict { Status = "no-data", Summary = $"Only {string.Join(", ", r.Arms.Select(a => a.Name))} has exposures so far; the control arm has none yet, so there is nothing to compare." };
         }
         if (r.Arms.Count < 2)
         {

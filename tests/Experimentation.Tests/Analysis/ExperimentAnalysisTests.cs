@@ -54,6 +54,28 @@ public sealed class ExperimentAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_DeclaredControlWithoutExposuresYet_IsNoDataNotAnError()
+    {
+        // What the report of a new experiment asks for when its first emails all went to the challenger.
+        var r = await Analyze(new SyntheticLog { Phase = "aa", UnitsPerArm = 2, Arms = [("challenger", 0.8, 1)] },
+            new AnalysisRequest { Events = [], Control = "champion", Weights = new Dictionary<string, double> { ["champion"] = 0.5, ["challenger"] = 0.5 } });
+
+        Assert.Null(r.Control);
+        Assert.Equal("no-data", r.Verdict.Status);
+        Assert.Equal("Only challenger has exposures so far; the control arm has none yet, so there is nothing to compare.", r.Verdict.Summary);
+        Assert.Equal(2, r.Arms.Single().Units);
+    }
+
+    [Fact]
+    public async Task Run_ControlTheExperimentDoesNotDeclare_IsAnErrorNamingTheArms()
+    {
+        var ex = await Assert.ThrowsAsync<Verdict.Experimentation.Events.EventLogException>(() => Analyze(new SyntheticLog { UnitsPerArm = 2 },
+            new AnalysisRequest { Events = [], Control = "nobody", Weights = new Dictionary<string, double> { ["champion"] = 0.5, ["challenger"] = 0.5 } }));
+
+        Assert.Equal("--control nobody: no such arm in the log (arms: challenger, champion)", ex.Message);
+    }
+
+    [Fact]
     public async Task Run_AaWithoutOutcomes_DoesNotPass()
     {
         // Exposures only: the split can be checked, but no metric can, so the logging of outcomes is unproven.
