@@ -85,7 +85,7 @@ public sealed class ArmAssignerTests(AzuriteFixture azurite) : IClassFixture<Azu
     public async Task Assign_ManyCallersWhenTheIntervalEnds_ShareOneBackgroundCheckAndNoneWaitsForIt()
     {
         await StartedAsync("herd");
-        var storage = new Storage();
+        var storage = new StorageFaults();
         var clock = new ManualTimeProvider();
         var assigner = new ArmAssigner(new ExperimentStore(azurite.Container("assign-herd", storage.Attach)), time: clock);
         var before = await AssignAllAsync(assigner, "herd", 200);
@@ -106,7 +106,7 @@ public sealed class ArmAssignerTests(AzuriteFixture azurite) : IClassFixture<Azu
     public async Task Assign_StorageDownWhenTheIntervalEnds_KeepsAnsweringFromTheCacheAndCatchesUpAfter()
     {
         var (store, _) = await StartedAsync("outage");
-        var storage = new Storage();
+        var storage = new StorageFaults();
         var clock = new ManualTimeProvider();
         var assigner = new ArmAssigner(new ExperimentStore(azurite.Container("assign-outage", storage.Attach)), time: clock);
         var before = await AssignAllAsync(assigner, "outage", 1000);
@@ -124,37 +124,6 @@ public sealed class ArmAssignerTests(AzuriteFixture azurite) : IClassFixture<Azu
         await assigner.WhenCheckedAsync("outage");
         var after = await AssignAllAsync(assigner, "outage", 1000);
         Assert.Contains(after.Zip(before), p => p.First != p.Second);
-    }
-
-    /// <summary>Storage as the assigner sees it: counted, and on demand down or not answering until released.</summary>
-    private sealed class Storage : Azure.Core.Pipeline.HttpPipelinePolicy
-    {
-        public volatile bool Down;
-        public volatile TaskCompletionSource? Held;
-        public int Requests;
-
-        public void Attach(Azure.Storage.Blobs.BlobClientOptions options)
-        {
-            options.Retry.MaxRetries = 0;
-            options.AddPolicy(this, Azure.Core.HttpPipelinePosition.PerCall);
-        }
-
-        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
-            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
-
-        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
-        {
-            Interlocked.Increment(ref Requests);
-            if (Held is { } held)
-            {
-                await held.Task.ConfigureAwait(false);
-            }
-            if (Down)
-            {
-                throw new Azure.RequestFailedException(503, "storage is down (test)");
-            }
-            await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-        }
     }
 
     [Fact]

@@ -1,6 +1,4 @@
 using Azure;
-using Azure.Core;
-using Azure.Core.Pipeline;
 using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Experiments;
 using Verdict.TestUtilities;
@@ -178,14 +176,11 @@ public sealed class ExperimentLifecycleTests(AzuriteFixture azurite) : IClassFix
         var lifecycle = new ExperimentLifecycle(store);
         await DecidedAsync(lifecycle, "first", "challenger", slot: "shared");
         await lifecycle.PromoteAsync("first");
-        await lifecycle.CreateAsync(ExperimentTestData.Model("second") with
+        await DecidedAsync(lifecycle, ExperimentTestData.Model("second") with
         {
             Slot = "shared",
             Arms = [new ArmDefinition("champion", 0.5, "intent@2"), new ArmDefinition("challenger", 0.5, "intent@3")],
-        });
-        await lifecycle.StartAaAsync("second");
-        await lifecycle.StartAbAsync("second", null, "test");
-        await lifecycle.DecideAsync("second", "challenger");
+        }, "challenger");
         await lifecycle.PromoteAsync("second");
 
         await lifecycle.RollbackAsync("first", "late complaints");
@@ -209,48 +204,22 @@ public sealed class ExperimentLifecycleTests(AzuriteFixture azurite) : IClassFix
         Assert.Equal("intent@1", (await store.GetSlotAsync("control"))!.Value.Slot.Champion);
     }
 
-    private static async Task DecidedAsync(ExperimentLifecycle lifecycle, string id, string winner, string? slot = null)
+    private static Task DecidedAsync(ExperimentLifecycle lifecycle, string id, string winner, string? slot = null) =>
+        DecidedAsync(lifecycle, ExperimentTestData.Model(id) with { Slot = slot }, winner);
+
+    private static async Task DecidedAsync(ExperimentLifecycle lifecycle, ExperimentDefinition definition, string winner)
     {
-        await lifecycle.CreateAsync(ExperimentTestData.Model(id) with { Slot = slot });
-        await lifecycle.StartAaAsync(id);
-        await lifecycle.StartAbAsync(id, null, "test");
-        await lifecycle.DecideAsync(id, winner);
+        await lifecycle.CreateAsync(definition);
+        await lifecycle.StartAaAsync(definition.Id);
+        await lifecycle.StartAbAsync(definition.Id, null, "test");
+        await lifecycle.DecideAsync(definition.Id, winner);
     }
 
-    private (ExperimentStore Store, ExperimentLifecycle Lifecycle, FaultInjection Fault) Faulty(string name)
+    private (ExperimentStore Store, ExperimentLifecycle Lifecycle, StorageFaults Fault) Faulty(string name)
     {
-        var fault = new FaultInjection();
-        var store = new ExperimentStore(azurite.Container("life-" + name, o => o.AddPolicy(fault, HttpPipelinePosition.PerCall)));
+        var fault = new StorageFaults();
+        var store = new ExperimentStore(azurite.Container("life-" + name, fault.Attach));
         return (store, new ExperimentLifecycle(store), fault);
-    }
-
-    /// <summary>Fails the next write of a blob under a given prefix before it reaches storage, as a dropped connection would.</summary>
-    private sealed class FaultInjection : HttpPipelinePolicy
-    {
-        private string? _prefix;
-
-        public void FailNextWrite(string blobPrefix) => _prefix = blobPrefix;
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            ThrowIfArmed(message);
-            ProcessNext(message, pipeline);
-        }
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            ThrowIfArmed(message);
-            return ProcessNextAsync(message, pipeline);
-        }
-
-        private void ThrowIfArmed(HttpMessage message)
-        {
-            if (_prefix is { } prefix && message.Request.Method == RequestMethod.Put && message.Request.Uri.Path.Contains("/" + prefix, StringComparison.Ordinal))
-            {
-                _prefix = null;
-                throw new RequestFailedException(503, "injected: the connection dropped before the write");
-            }
-        }
     }
 
     private static async Task<AnalysisResult> AnalyzeAsync(SyntheticLog log)
