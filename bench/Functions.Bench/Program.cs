@@ -10,9 +10,9 @@
 //
 // Each wrk line also gives the app's garbage collections during that run, their total pause and the bytes it
 // allocated per request (the app runs in this process), and the CPU time per request of the app, of wrk and of
-// Azurite, which share the cores: the app's own figures give the ratio it would reach with the cores to itself. For profiling by hand: VERDICT_BENCH_HOLD=FILE makes
-// the bench, after its warm-up, write "URL BODIES-FILE" to FILE and keep serving (printing GC counts and
-// bytes allocated every 2 s) until FILE is deleted.
+// Azurite, which share the cores: the app's own figures give the ratio it would reach with the cores to itself.
+// For profiling by hand: VERDICT_BENCH_HOLD=FILE makes the bench, after its warm-up, write "URL BODIES-FILE" to
+// FILE and keep serving (printing GC counts and bytes allocated every 2 s) until FILE is deleted.
 //
 // Texts: ../shared/data/email-intent-parakweet (sentences of real emails) when present, else the demo corpus.
 // Models: the demo champion (linear) and challenger (mlp), trained here on the demo corpus as scripts/run.sh does.

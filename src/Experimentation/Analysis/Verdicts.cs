@@ -59,10 +59,10 @@ internal static class Verdicts
             || (c.Test == DeltaMethodTest.Name))).ToList();
         // A metric that could not be tested (an arm without outcomes, no variance) says nothing either way: it must not
         // let an A/A check pass or an A/B test end in "no difference".
-        var untested = decisive.Where(c => c.Reason is not null).Select(c => r.Metrics.First(m => m.Comparisons.Contains(c)).Metric).Distinct().ToList();
+        var untested = decisive.Where(c => c.Reason is not null).Select(c => MetricOf(r, c).Metric).Distinct().ToList();
         string untestedNote = untested.Count == 0 ? ""
             : $" Not comparable yet: {string.Join(", ", untested.Select(m => m == ExperimentAnalyzer.Accuracy ? "accuracy (every arm needs outcomes with trueIntent)" : $"{m} (every arm needs outcomes with {m} that vary)"))}.";
-        bool nothingTested = untested.Count > 0 && decisive.All(c => c.Reason is not null);
+        bool nothingTested = decisive.Count > 0 && decisive.All(c => c.Reason is not null);
         if (phase == EventPhase.AA)
         {
             var differing = decisive.Where(c => c.Significant).ToList();
@@ -157,17 +157,19 @@ internal static class Verdicts
 
     private static bool Improves(AnalysisResult r, Comparison c)
     {
-        string better = r.Metrics.First(m => m.Comparisons.Contains(c)).Better;
+        string better = MetricOf(r, c).Better;
         return better == "higher" ? c.Diff > 0 : c.Diff < 0;
     }
 
     private static double AccuracyDiff(AnalysisResult r, string arm) =>
         r.Metrics.Where(m => m.Metric == ExperimentAnalyzer.Accuracy).SelectMany(m => m.Comparisons).FirstOrDefault(c => c.Treatment == arm)?.Diff ?? 0;
 
+    private static MetricResult MetricOf(AnalysisResult r, Comparison c) => r.Metrics.First(m => m.Comparisons.Contains(c));
+
     /// <summary>"accuracy 83.1% vs 81.0% (+2.1 pts, 95% CI +0.5 to +3.7, p = 0.013)".</summary>
     private static string Describe(AnalysisResult r, Comparison c)
     {
-        var metric = r.Metrics.First(m => m.Comparisons.Contains(c));
+        var metric = MetricOf(r, c);
         string level = (1 - r.Alpha).ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal);
         string p = $"p {P(c.Significant && c.PValueAlwaysValid is not null && r.Sequential.DecisionsUse == "always-valid" ? c.PValueAlwaysValid : c.PValueHolm ?? c.PValue)}";
         if (c.Reason is UninformativeReason reason)

@@ -120,19 +120,19 @@ public sealed class ExperimentLifecycle(ExperimentStore store, Func<string, Canc
         var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         var d = current.Definition;
         ExperimentValidation.CheckPhaseChange(d, ExperimentPhase.RolledBack);
-        var s = await store.GetSlotAsync(d.SlotName, cancellationToken).ConfigureAwait(false)
-            ?? throw new ExperimentDefinitionException($"slot: '{d.SlotName}' has no previous champion to restore");
-        bool ours = s.Slot.RestoredBy != d.Id && (s.Slot.PromotedBy is { } by
+        var found = await store.GetSlotAsync(d.SlotName, cancellationToken).ConfigureAwait(false);
+        var slot = found?.Slot;
+        bool ours = slot is not null && slot.RestoredBy != d.Id && (slot.PromotedBy is { } by
             ? by == d.Id
-            : s.Slot.Champion == d.Arms.FirstOrDefault(a => a.Name == d.Winner)?.Serves); // a slot promoted before promotions were recorded
+            : slot.Champion == d.Arms.FirstOrDefault(a => a.Name == d.Winner)?.Serves); // a slot promoted before promotions were recorded
+        if (slot is null || (ours && slot.Previous.Count == 0))
+        {
+            throw new ExperimentDefinitionException($"slot: '{d.SlotName}' has no previous champion to restore");
+        }
         if (ours)
         {
-            if (s.Slot.Previous.Count == 0)
-            {
-                throw new ExperimentDefinitionException($"slot: '{d.SlotName}' has no previous champion to restore");
-            }
-            var restored = new ChampionSlot(s.Slot.Slot, s.Slot.Previous[0], [.. s.Slot.Previous.Skip(1)]) { RestoredBy = d.Id };
-            await store.WriteSlotAsync(restored, s.ETag, cancellationToken).ConfigureAwait(false);
+            var restored = new ChampionSlot(slot.Slot, slot.Previous[0], [.. slot.Previous.Skip(1)]) { RestoredBy = d.Id };
+            await store.WriteSlotAsync(restored, found!.Value.ETag, cancellationToken).ConfigureAwait(false);
         }
         return await ChangeAsync(current, ExperimentPhase.RolledBack, reason, false, x => x, cancellationToken).ConfigureAwait(false);
     }

@@ -294,14 +294,14 @@ internal sealed class HashedNGramFeaturizer : IFeaturizer
     /// <summary>LSD radix sort of bucket ids (all in [0, buckets)): linear in the count, with no branch to mispredict.</summary>
     private void RadixSort(Span<int> values)
     {
+        int radix = 1 << _radixBits;
+        int mask = radix - 1;
         int[] rented = ArrayPool<int>.Shared.Rent(values.Length);
-        Span<int> digits = stackalloc int[1 << _radixBits];
+        Span<int> digits = stackalloc int[radix];
         try
         {
             Span<int> source = values;
             Span<int> target = rented.AsSpan(0, values.Length);
-            int radix = 1 << _radixBits;
-            int mask = radix - 1;
             for (int pass = 0, shift = 0; pass < _radixPasses; pass++, shift += _radixBits)
             {
                 digits.Clear();
