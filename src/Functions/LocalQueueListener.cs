@@ -10,13 +10,17 @@ namespace Verdict.Functions;
 /// <c>outcomes</c> and <c>replies</c> with the <c>host.json</c> settings (batch size, new-batch threshold,
 /// polling back-off up to <c>maxPollingInterval</c>, <c>visibilityTimeout</c> between retries,
 /// <c>maxDequeueCount</c> before poison) and hands each message to <see cref="QueueFunctions"/>.
-/// Score results go to <c>score-results</c> before the request is deleted. On shutdown it stops fetching
-/// and lets the messages in hand finish.
+/// Score results go to <c>score-results</c> before the request is deleted. Messages are received as raw
+/// text and decoded by <c>messageEncoding</c> here: one that is not valid for it is poisoned at once with the
+/// reason, as the host does, and nothing a message holds can stop the loop. Each message is handled on its
+/// own task, so a slow one never holds up the others; one handled longer than half its lease has the lease
+/// renewed. On shutdown it stops fetching and lets the messages in hand finish.
 /// </summary>
-internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients queues, QueueSettings settings, FunctionsOptions options, ILogger<LocalQueueListener> log) : BackgroundService
+internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients queues, QueueSettings settings, FunctionsOptions options, TimeProvider time,
+    ILogger<LocalQueueListener> log) : BackgroundService
 {
-    /// <summary>How long a fetched message stays hidden from other consumers while it is handled.</summary>
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    /// <summary>How long a fetched message stays hidden from other consumers while it is handled; renewed every half of it.</summary>
+    internal static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(50);
 
@@ -69,8 +73,9 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
             {
                 break;
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (!stop.IsCancellationRequested)
             {
+                // Storage is down or answered oddly: wait as for an empty queue and try again; the loop never ends on a fault.
                 log.LogWarning("receiving from {Queue} failed: {Error}", name, ex.Message);
                 batch = [];
             }
@@ -110,20 +115,36 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
     /// <summary>Handles one message to the end, whatever the app's shutdown does, so nothing is left half-done.</summary>
     private async Task HandleAsync(QueueClient queue, QueueMessage message)
     {
+        var lease = new LeaseReceipt(message.MessageId, message.PopReceipt);
         try
         {
-            var result = await functions.HandleAsync(queue.Name, message.MessageText, message.DequeueCount, message.InsertedOn, CancellationToken.None).ConfigureAwait(false);
+            QueueResult result;
+            using (var handled = new CancellationTokenSource())
+            {
+                var renewal = RenewAsync(queue, lease, handled.Token);
+                try
+                {
+                    result = QueueMessageText.TryDecode(message.MessageText, settings.Base64, out string text, out string reason)
+                        ? await functions.HandleAsync(queue.Name, text, message.DequeueCount, message.InsertedOn, CancellationToken.None).ConfigureAwait(false)
+                        : await functions.RejectAsync(queue.Name, message.MessageText, message.DequeueCount, reason, CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await handled.CancelAsync().ConfigureAwait(false);
+                    await renewal.ConfigureAwait(false);
+                }
+            }
             if (result.Outcome == QueueOutcome.Retry)
             {
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: settings.VisibilityTimeout).ConfigureAwait(false);
+                await queue.UpdateMessageAsync(lease.MessageId, lease.PopReceipt, visibilityTimeout: settings.VisibilityTimeout).ConfigureAwait(false);
                 return;
             }
             if (result.Output is { } output)
             {
                 var results = await queues.GetAsync(QueueFunctions.ResultQueue, CancellationToken.None).ConfigureAwait(false);
-                await results.SendMessageAsync(new BinaryData(output)).ConfigureAwait(false);
+                await results.SendMessageAsync(QueueMessageText.Encode(output, settings.Base64)).ConfigureAwait(false);
             }
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt).ConfigureAwait(false);
+            await queue.DeleteMessageAsync(lease.MessageId, lease.PopReceipt).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -131,6 +152,44 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
             // again; scoring is idempotent by id.
             log.LogWarning("{Queue} message {Id}: storage failed ({Error}); it will be delivered again", queue.Name, message.MessageId, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// Keeps a message hidden while it is handled: every half lease, another lease. An update in flight when the
+    /// handler finishes is awaited, not cancelled, so the pop receipt the message is deleted with is always the latest.
+    /// </summary>
+    private async Task RenewAsync(QueueClient queue, LeaseReceipt lease, CancellationToken handled)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(Lease / 2, time, handled).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
+                var renewed = await queue.UpdateMessageAsync(lease.MessageId, lease.PopReceipt, visibilityTimeout: Lease, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                lease.PopReceipt = renewed.Value.PopReceipt;
+                Telemetry.LeaseRenewals.Add(1, new KeyValuePair<string, object?>("queue", queue.Name));
+            }
+            catch (RequestFailedException ex)
+            {
+                log.LogWarning("{Queue} message {Id}: its lease could not be renewed ({Error}); it may be delivered again", queue.Name, lease.MessageId, ex.Message);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The message a handler holds and its current pop receipt, which every renewal changes.</summary>
+    private sealed class LeaseReceipt(string messageId, string popReceipt)
+    {
+        public string MessageId { get; } = messageId;
+
+        public string PopReceipt { get; set; } = popReceipt;
     }
 
     private static async Task<bool> PauseAsync(TimeSpan delay, CancellationToken stop)

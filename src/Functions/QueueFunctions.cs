@@ -119,13 +119,25 @@ internal sealed class QueueFunctions(EmailService service, QueueClients queues, 
         }
     }
 
+    /// <summary>
+    /// Poisons a message that cannot even be read (its text is not valid for the queue's encoding): the entry
+    /// keeps the text as it arrived, with the reason.
+    /// </summary>
+    public async Task<QueueResult> RejectAsync(string queue, string raw, long dequeueCount, string reason, CancellationToken ct)
+    {
+        var result = await PoisonAsync(queue, raw, dequeueCount, reason, ct).ConfigureAwait(false);
+        Telemetry.QueueMessages.Add(1, new KeyValuePair<string, object?>("queue", queue), new("result", result.Outcome.ToString().ToLowerInvariant()));
+        log.LogWarning("{Queue} message, delivery {DequeueCount}: {Outcome}: {Reason}", queue, dequeueCount, result.Outcome, result.Reason);
+        return result;
+    }
+
     /// <summary>Sends the message with its reason to the poison queue; if that fails too, the message is retried instead.</summary>
     private async Task<QueueResult> PoisonAsync(string queue, string text, long dequeueCount, string reason, CancellationToken ct)
     {
         try
         {
             var poison = await queues.GetAsync(queue + "-poison", ct).ConfigureAwait(false);
-            await poison.SendMessageAsync(PoisonEntry.ToJson(reason, queue, dequeueCount, time.GetUtcNow(), text), ct).ConfigureAwait(false);
+            await poison.SendMessageAsync(QueueMessageText.Encode(PoisonEntry.ToJson(reason, queue, dequeueCount, time.GetUtcNow(), text), settings.Base64), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -136,8 +148,12 @@ internal sealed class QueueFunctions(EmailService service, QueueClients queues, 
     }
 }
 
-/// <summary>Queue clients by name, each created in storage once, encoding messages as <c>host.json</c> says.</summary>
-internal sealed class QueueClients(StorageAccount storage, QueueSettings settings)
+/// <summary>
+/// Queue clients by name, each created in storage once. They send and receive text as it is on the wire:
+/// callers encode and decode with <see cref="QueueMessageText"/>, so a message that is not valid for the
+/// configured encoding reaches the app as text to poison instead of failing the receive call.
+/// </summary>
+internal sealed class QueueClients(StorageAccount storage)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> clients = new(StringComparer.Ordinal);
 
@@ -146,7 +162,7 @@ internal sealed class QueueClients(StorageAccount storage, QueueSettings setting
 
     private async Task<QueueClient> CreateAsync(string name, CancellationToken ct)
     {
-        var queueOptions = new QueueClientOptions { MessageEncoding = settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
         var client = storage.Credential is null
             ? new QueueClient(storage.ConnectionString, name, queueOptions)
             : new QueueClient(storage.QueueUri(name), storage.Credential, queueOptions);

@@ -35,6 +35,9 @@ internal static class Telemetry
     /// <summary>Messages moved to a poison queue.</summary>
     public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("verdict.queue.poisoned", "{message}", "Messages moved to <queue>-poison");
 
+    /// <summary>Leases renewed on messages that the local listeners were still handling.</summary>
+    public static readonly Counter<long> LeaseRenewals = Meter.CreateCounter<long>("verdict.queue.lease_renewals", "{renewal}", "Leases renewed on messages still being handled");
+
     /// <summary>Emails the control's model answered because the GPU service could not.</summary>
     public static readonly Counter<long> GpuFallbacks = Meter.CreateCounter<long>("verdict.gpu.fallbacks", "{email}", "Emails scored by the fallback model");
 

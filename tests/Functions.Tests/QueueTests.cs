@@ -218,4 +218,56 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
         Assert.Empty(await fixture.LogAsync("log-listen-fail"));
         Assert.True(Interlocked.Read(ref poisonedMetric) >= 2);
     }
+
+    /// <summary>Runs the JavaScript queue client (the Azure SDK for JavaScript) against this Azurite.</summary>
+    private async Task<string> JavaScriptClientAsync(params string[] arguments)
+    {
+        var (code, stdout, stderr) = await TestProcess.RunAsync("node", [RepositoryPaths.QueueClientScript, .. arguments], TimeSpan.FromMinutes(1),
+            new Dictionary<string, string> { ["VERDICT_STORAGE_CONNECTION_STRING"] = fixture.Azurite.ConnectionString });
+        Assert.True(code == 0, $"queue-client {string.Join(' ', arguments)} exited {code}: {stderr}");
+        return stdout;
+    }
+
+    [Fact]
+    public async Task LocalListener_JavaScriptClient_ValidMessagesAreScored_BadOnesPoisonedWithTheirReason_AndTheQueueKeepsFlowing()
+    {
+        using var app = Listening("log-js");
+        _ = app.Services;
+        string batch = temp.Combine("messages.json");
+        File.WriteAllText(batch, JsonSerializer.Serialize(new object[]
+        {
+            new { text = """{"id":"js-1","experiment":"exp-model","unit":"c-js","body":"Can we talk pricing next week?"}""" },
+            new { text = """{"id":"js-plain","body":"sent without base64"}""", plain = true },
+            new { text = "this is not json" },
+            new { text = """{"id":"js-typed","body":42}""" },
+            new { text = """{"id":"js-no-body","subject":"hi"}""" },
+        }));
+        await JavaScriptClientAsync("send-file", "score-requests", batch);
+        await JavaScriptClientAsync("send", "score-requests", """{"id":"js-2","body":"Please unsubscribe me"}""");
+
+        var results = new List<JsonElement>();
+        var poisoned = new List<JsonElement>();
+        Assert.True(await EventuallyAsync(async () =>
+        {
+            foreach (string line in (await JavaScriptClientAsync("receive", "score-results")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                results.Add(JsonDocument.Parse(JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!).RootElement.Clone());
+            }
+            foreach (string line in (await JavaScriptClientAsync("receive", "score-requests-poison")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                poisoned.Add(JsonDocument.Parse(JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!).RootElement.Clone());
+            }
+            return results.Count >= 2 && poisoned.Count >= 4;
+        }), $"score-results got {results.Count} of 2, score-requests-poison {poisoned.Count} of 4");
+
+        Assert.Equal(["js-1", "js-2"], results.Select(r => r.GetProperty("scoringId").GetString()).Order(StringComparer.Ordinal));
+        string Reason(string fragment) => Assert.Single(poisoned, p => p.GetProperty("message").GetString()!.Contains(fragment, StringComparison.Ordinal)).GetProperty("reason").GetString()!;
+        Assert.Contains("not base64", Reason("js-plain"), StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", Reason("not json"), StringComparison.Ordinal);
+        Assert.StartsWith("body: body must be a string", Reason("js-typed"), StringComparison.Ordinal);
+        Assert.StartsWith("body: body is required", Reason("js-no-body"), StringComparison.Ordinal);
+        Assert.All(poisoned, p => Assert.Equal(1, p.GetProperty("dequeueCount").GetInt32()));
+        Assert.Equal("js-1", Assert.Single(await fixture.LogAsync("log-js"), e => e.GetProperty("type").GetString() == "scored").GetProperty("id").GetString());
+        Assert.True(await EventuallyAsync(async () => (await Queue("score-requests").GetPropertiesAsync()).Value.ApproximateMessagesCount == 0));
+    }
 }

@@ -7,6 +7,9 @@ public static class RepositoryPaths
 
     public static string Azurite => Path.Combine(Root, "tools", "azurite", "node_modules", ".bin", "azurite");
 
+    /// <summary>The queue client written with the Azure SDK for JavaScript, run with node (<c>scripts/clients/queue-client.cjs</c>).</summary>
+    public static string QueueClientScript => Path.Combine(Root, "scripts", "clients", "queue-client.cjs");
+
     /// <summary>
     /// The built program of project <c>src/{project}</c> (<c>Verdict.{project}.dll</c>), in the configuration the
     /// tests run in, for tests that start it as a separate process. Fails the test when it is not built.
