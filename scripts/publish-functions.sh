@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Publishes the Functions app as the zip Azure deploys: host.json and one folder per function at the root,
-# beside a self-contained linux-x64 build of the custom handler, whose executable bit the zip keeps.
+# Publishes the Functions app as the zip Azure deploys to a dotnet-isolated 10.0 app (Flex Consumption): the
+# worker's publish output at the root of the zip (host.json, worker.config.json, functions.metadata,
+# extensions.json, .azurefunctions/ and the app), framework-dependent on the platform's .NET 10.
 #   ./scripts/publish-functions.sh [OUT.zip]      (default: artifacts/verdict-functions.zip)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$root/artifacts/verdict-functions.zip}")"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-dotnet publish "$root/src/Functions" -c Release -r linux-x64 --self-contained true \
+dotnet publish "$root/src/Functions" -c Release -r linux-x64 --self-contained false \
   --nologo -v quiet -o "$stage/app" >/dev/null
-for required in host.json Verdict.Functions; do
+for required in host.json worker.config.json functions.metadata extensions.json Verdict.Functions.dll; do
   [ -e "$stage/app/$required" ] || { echo "publish produced no $required" >&2; exit 1; }
 done
 mkdir -p "$(dirname "$out")"

@@ -71,7 +71,7 @@ string[] appArgs =
     "--urls", $"http://127.0.0.1:{port}", $"--Verdict:StorageConnectionString={connection}", "--Verdict:DefaultModel=demo-champion@1",
     "--Verdict:LocalQueues=false", "--Logging:LogLevel:Default=Warning",
 ];
-var http = FunctionsApp.Build(appArgs);
+var http = FunctionsApp.BuildLocal(appArgs);
 await http.StartAsync();
 string bodies = Path.Combine(work, "bodies.txt");
 File.WriteAllLines(bodies, texts.Select(t => JsonSerializer.Serialize(t)));
@@ -145,11 +145,11 @@ double bareRate = messages / drain.Elapsed.TotalSeconds;
 await bare.DeleteAsync();
 
 var requests = Queue("score-requests");
-var results = Queue(QueueFunctions.ResultQueue);
+var results = Queue(QueueHandler.ResultQueue);
 await requests.CreateIfNotExistsAsync();
 await results.CreateIfNotExistsAsync();
 await FillAsync(requests, QueueMessage);
-var queued = FunctionsApp.Build(
+var queued = FunctionsApp.BuildLocal(
 [
     .. appArgs.Where(a => a != "--Verdict:LocalQueues=false" && !a.StartsWith("--Verdict:StorageConnectionString=", StringComparison.Ordinal)),
     $"--Verdict:StorageConnectionString={connection}", "--Verdict:LocalQueues=true",

@@ -9,76 +9,62 @@ using Verdict.Experimentation.Events;
 using Verdict.Experimentation.Experiments;
 using Verdict.Scoring;
 using Verdict.Scoring.Hosting;
+using Verdict.Serving;
+using Microsoft.Azure.Functions.Worker.Builder;
 
 namespace Verdict.Functions;
 
 /// <summary>
-/// Builds the app: in Azure a custom handler behind the Functions host (which owns the public port and the
-/// function keys, and forwards to <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> on loopback); locally a stand-alone
-/// server on 127.0.0.1 that demands an API key when told to listen anywhere else.
+/// Builds the app. Under the Functions host it is an isolated worker: the host owns the public port and the
+/// function keys, and invokes the <c>[Function]</c> classes over gRPC, HTTP through ASP.NET Core integration.
+/// Anywhere else (locally, in tests, in the benchmarks) the same classes are served by a plain ASP.NET Core
+/// host on 127.0.0.1, with <see cref="LocalQueueListener"/> for the queue functions and an API key demanded
+/// when told to listen anywhere else. Both register the same services (<see cref="AddServices"/>).
 /// </summary>
 public static class FunctionsApp
 {
-    /// <summary>The header that carries the API key.</summary>
+    /// <summary>The header that carries the API key in local mode.</summary>
     public const string ApiKeyHeader = "x-api-key";
 
-    /// <summary>Builds the configured app, ready to run.</summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Whether the Functions host started this process: it passes the worker its gRPC endpoint on the command
+    /// line (<c>--functions-uri</c>, or <c>--host</c>/<c>--port</c> before) or in <c>Functions:Worker:HostEndpoint</c>.
+    /// </summary>
+    public static bool UnderFunctionsHost(string[] args) =>
+        args.Any(a => a is "--functions-uri" or "--host" or "--functions-worker-id" or "--workerId")
+        || Environment.GetEnvironmentVariable("Functions__Worker__HostEndpoint") is not null;
+
+    /// <summary>The isolated worker, for the Functions host.</summary>
+    public static IHost BuildWorker(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        AddServices(builder.Services);
+        Telemetry.AddExport(builder.Services, builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>The local host: the function classes on 127.0.0.1:7071 (or <c>--urls</c>) and the queue listeners.</summary>
+    public static WebApplication BuildLocal(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        string? handlerPort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
-        string urls = handlerPort is not null
-            ? $"http://127.0.0.1:{handlerPort}"
-            : builder.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:7071";
+        string urls = builder.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:7071";
         builder.WebHost.UseUrls(urls);
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, FunctionsJson.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServingJsonResolver.Instance);
         });
-        builder.Services.AddSingleton(sp =>
-        {
-            var options = new FunctionsOptions();
-            sp.GetRequiredService<IConfiguration>().GetSection("Verdict").Bind(options);
-            options.Validate();
-            return options;
-        });
-        builder.Services.AddSingleton(TimeProvider.System);
-        // Tokens for an identity-based account come from a TokenCredential registered by the host, if any.
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<FunctionsOptions>().ResolveStorage(sp.GetRequiredService<IConfiguration>(), sp.GetService<TokenCredential>()));
-        // The Scoring section tunes the runtime (execution provider, threads, refresh); models come from the app's account.
-        builder.Services.AddSingleton(sp => ScoringRuntime.Create(
-            sp.GetRequiredService<IConfiguration>().GetSection("Scoring").Get<ScoringOptions>() ?? new ScoringOptions(),
-            sp.GetRequiredService<StorageAccount>(),
-            sp.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<ScoringRuntime>().Scorer);
-        builder.Services.AddSingleton(sp => new ExperimentStore(sp.GetRequiredService<StorageAccount>().Container(ExperimentStore.DefaultContainer)));
-        builder.Services.AddSingleton<IArmAssigner>(sp => new ArmAssigner(sp.GetRequiredService<ExperimentStore>(), time: sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<FunctionsOptions>();
-            return new EventLogWriter(sp.GetRequiredService<StorageAccount>().Container(options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
-        });
-        builder.Services.AddSingleton<EmailService>();
-        builder.Services.AddSingleton<ModelTargets>();
-        builder.Services.AddSingleton<ReportCache>();
-        AddGpuClient(builder.Services);
-        builder.Services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));
-        builder.Services.AddSingleton<QueueClients>();
-        builder.Services.AddSingleton<QueueFunctions>();
-        if (handlerPort is null)
-        {
-            builder.Services.AddHostedService<LocalQueueListener>();
-        }
+        AddServices(builder.Services);
+        builder.Services.AddHostedService<LocalQueueListener>();
         Telemetry.AddExport(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         var settings = app.Services.GetRequiredService<FunctionsOptions>();
         RequireKeyBeyondLoopback(urls, settings);
-        // Under the Functions host, function keys guard the public endpoint and the host's own calls carry no API key.
-        string? apiKey = handlerPort is null ? settings.ApiKey : null;
+        string? apiKey = settings.ApiKey;
         app.UseExceptionHandler();
         app.Use(async (context, next) =>
         {
@@ -90,9 +76,55 @@ public static class FunctionsApp
             }
             await next(context).ConfigureAwait(false);
         });
-        MapRoutes(app);
-        HostInvocation.Map(app);
+        FunctionRoutes.Map(app);
         return app;
+    }
+
+    /// <summary>The services both hosts share: settings, storage, the scoring runtime, experiments, the event log, the core service, and the function classes.</summary>
+    private static void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = new FunctionsOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("Verdict").Bind(options);
+            options.Validate();
+            return options;
+        });
+        services.AddSingleton(TimeProvider.System);
+        // Tokens for an identity-based account come from a TokenCredential registered by the host, if any.
+        services.AddSingleton(sp => sp.GetRequiredService<FunctionsOptions>().ResolveStorage(sp.GetRequiredService<IConfiguration>(), sp.GetService<TokenCredential>()));
+        // The Scoring section tunes the runtime (execution provider, threads, refresh); models come from the app's account.
+        services.AddSingleton(sp => ScoringRuntime.Create(
+            sp.GetRequiredService<IConfiguration>().GetSection("Scoring").Get<ScoringOptions>() ?? new ScoringOptions(),
+            sp.GetRequiredService<StorageAccount>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new ExperimentStore(sp.GetRequiredService<StorageAccount>().Container(ExperimentStore.DefaultContainer)));
+        services.AddSingleton<IArmAssigner>(sp => new ArmAssigner(sp.GetRequiredService<ExperimentStore>(), time: sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<FunctionsOptions>();
+            return new EventLogWriter(sp.GetRequiredService<StorageAccount>().Container(options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
+        });
+        AddGpuClient(services);
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<FunctionsOptions>();
+            var serving = new ServingOptions
+            {
+                MaxEmailChars = options.MaxEmailChars,
+                IdempotencyEntries = options.IdempotencyEntries,
+                DefaultModel = options.DefaultModel is { } name ? ModelReference.Parse(name) : null,
+                GpuService = options.ScoringServiceUrl is not null,
+            };
+            return new EmailService(sp.GetRequiredService<ScoringRuntime>(), sp.GetRequiredService<IArmAssigner>(), sp.GetRequiredService<EventLogWriter>(), serving,
+                serving.GpuService ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmailService>>());
+        });
+        services.AddSingleton<ReportCache>();
+        services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));
+        services.AddSingleton<QueueClients>();
+        services.AddSingleton<QueueHandler>();
+        services.AddSingleton<HttpFunctions>();
+        services.AddSingleton<QueueFunctions>();
     }
 
     /// <summary>
@@ -127,111 +159,6 @@ public static class FunctionsApp
             });
             pipeline.AddTimeout(options.GpuTimeout / 2);
         });
-    }
-
-    private static void MapRoutes(WebApplication app)
-    {
-        app.MapGet("/api/hello", () => Results.Text("hello"));
-
-        app.MapPost("/api/score", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
-        {
-            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
-            return new JsonBytes((await service.ScoreAsync([(RequestReader.Object(body.Root), "")], options.DurableHttpLogging, ct).ConfigureAwait(false))[0]);
-        }));
-
-        app.MapPost("/api/score/batch", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
-        {
-            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
-            if (body.Root.ValueKind != System.Text.Json.JsonValueKind.Array)
-            {
-                throw new RequestProblem("$", "send a JSON array of emails");
-            }
-            return new JsonBytes(JsonArray(await service.ScoreAsync(RequestReader.ObjectOrArray(body.Root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false)));
-        }));
-
-        app.MapPost("/api/outcomes", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
-        {
-            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
-            int count = await service.RecordOutcomesAsync(RequestReader.ObjectOrArray(body.Root, options.MaxBatch), options.DurableHttpLogging, ct).ConfigureAwait(false);
-            return Results.Accepted(value: new { recorded = count });
-        }));
-
-        app.MapPost("/api/templates/assign", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
-        {
-            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
-            return Results.Ok(await service.AssignTemplateAsync(RequestReader.Object(body.Root), options.DurableHttpLogging, ct).ConfigureAwait(false));
-        }));
-
-        app.MapPost("/api/replies", (HttpRequest request, EmailService service, FunctionsOptions options, CancellationToken ct) => Handle(async () =>
-        {
-            using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, ct).ConfigureAwait(false);
-            return Results.Ok(await service.RecordReplyAsync(RequestReader.Object(body.Root), options.DurableHttpLogging, ct).ConfigureAwait(false));
-        }));
-
-        app.MapGet("/api/experiments/{id}/report", (string id, string? format, HttpResponse response, ExperimentStore store, ScoringRuntime scoring, StorageAccount storage,
-            FunctionsOptions options, ReportCache reports, CancellationToken ct) => Handle(async () =>
-        {
-            if (format is not (null or "json" or "md" or "html"))
-            {
-                throw new RequestProblem("format", "format must be json, md or html");
-            }
-            var definition = (await store.GetAsync(id, ct).ConfigureAwait(false))?.Definition
-                ?? throw new RequestProblem("id", $"there is no experiment '{id}'", StatusCodes.Status404NotFound);
-            AnalysisResult result;
-            try
-            {
-                // Shared by whoever opens the report meanwhile, so no one caller's cancellation stops it.
-                (result, var asOf) = await reports.GetAsync(id, () => ExperimentAnalysis.RunAsync(new AnalysisRequest
-                {
-                    Events = [$"log://{options.EventContainer}"],
-                    Experiment = id,
-                    Alpha = definition.Alpha,
-                    Weights = definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
-                    PlannedUnits = definition.PlannedUnitsPerArm > 0 ? definition.PlannedUnitsPerArm * definition.Arms.Count : null,
-                    Control = definition.ControlArm,
-                    BlobService = storage.Blobs,
-                }, CancellationToken.None), ct).ConfigureAwait(false);
-                response.Headers.LastModified = asOf.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (EventLogException ex)
-            {
-                throw new RequestProblem("id", ex.Message, StatusCodes.Status404NotFound);
-            }
-            return format switch
-            {
-                "md" => Results.Text(AnalysisFormats.ToMarkdown(result), "text/markdown; charset=utf-8"),
-                "html" => Results.Text(Reports.HtmlReport.Render(result, models: await Reports.OfflineMetricsReader.ReadAsync(scoring.Registry, result, ct).ConfigureAwait(false)), "text/html; charset=utf-8"),
-                _ => Results.Text(AnalysisFormats.ToJson(result), "application/json; charset=utf-8"),
-            };
-        }));
-    }
-
-    /// <summary>A JSON array of answers already serialized.</summary>
-    private static byte[] JsonArray(byte[][] items) => JsonBytes.Write(writer =>
-    {
-        writer.WriteStartArray();
-        foreach (var item in items)
-        {
-            writer.WriteRawValue(item, skipInputValidation: true);
-        }
-        writer.WriteEndArray();
-    });
-
-    private static async Task<IResult> Handle(Func<ValueTask<IResult>> action)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (RequestProblem problem)
-        {
-            return problem.ToResult();
-        }
-        catch (BadHttpRequestException bad)
-        {
-            // The body stopped short of its Content-Length, or the client went away mid-request: the client's fault, said as such.
-            return new RequestProblem("$", bad.Message, bad.StatusCode).ToResult();
-        }
     }
 
     private static bool KeyMatches(string given, string expected) =>

@@ -6,17 +6,18 @@ using Azure.Storage.Queues.Models;
 namespace Verdict.Functions;
 
 /// <summary>
-/// Local mode's stand-in for the Functions host's queue triggers: polls <c>score-requests</c>,
-/// <c>outcomes</c> and <c>replies</c> with the <c>host.json</c> settings (batch size, new-batch threshold,
+/// Local mode's stand-in for the Functions host's queue triggers: polls the queue of every queue function
+/// (<see cref="FunctionRoutes.Queues"/>) with the <c>host.json</c> settings (batch size, new-batch threshold,
 /// polling back-off up to <c>maxPollingInterval</c>, <c>visibilityTimeout</c> between retries,
-/// <c>maxDequeueCount</c> before poison) and hands each message to <see cref="QueueFunctions"/>.
-/// Score results go to <c>score-results</c> before the request is deleted. Messages are received as raw
+/// <c>maxDequeueCount</c> before poison) and calls the function with the message, as the host does. A
+/// function's return value goes to its output queue (<c>score-results</c>) before the message is deleted; an
+/// exception makes the message visible again after <c>visibilityTimeout</c>. Messages are received as raw
 /// text and decoded by <c>messageEncoding</c> here: one that is not valid for it is poisoned at once with the
 /// reason, as the host does, and nothing a message holds can stop the loop. Each message is handled on its
 /// own task, so a slow one never holds up the others; one handled longer than half its lease has the lease
 /// renewed. On shutdown it stops fetching and lets the messages in hand finish.
 /// </summary>
-internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients queues, QueueSettings settings, FunctionsOptions options, TimeProvider time,
+internal sealed class LocalQueueListener(IServiceProvider services, QueueHandler handler, QueueClients queues, QueueSettings settings, FunctionsOptions options, TimeProvider time,
     ILogger<LocalQueueListener> log) : BackgroundService
 {
     /// <summary>How long a fetched message stays hidden from other consumers while it is handled; renewed every half of it.</summary>
@@ -26,10 +27,11 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => options.LocalQueues == false
         ? Task.CompletedTask
-        : Task.WhenAll(QueueFunctions.QueueOfFunction.Values.Select(q => Task.Run(() => ListenAsync(q, stoppingToken), CancellationToken.None)));
+        : Task.WhenAll(FunctionRoutes.Queues().Select(f => Task.Run(() => ListenAsync(f, stoppingToken), CancellationToken.None)));
 
-    private async Task ListenAsync(string name, CancellationToken stop)
+    private async Task ListenAsync(FunctionRoutes.QueueFunction function, CancellationToken stop)
     {
+        string name = function.Queue;
         QueueClient queue;
         while (true)
         {
@@ -96,7 +98,7 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
                 {
                     try
                     {
-                        await HandleAsync(queue, message).ConfigureAwait(false);
+                        await HandleAsync(function, queue, message).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -113,20 +115,31 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
     }
 
     /// <summary>Handles one message to the end, whatever the app's shutdown does, so nothing is left half-done.</summary>
-    private async Task HandleAsync(QueueClient queue, QueueMessage message)
+    private async Task HandleAsync(FunctionRoutes.QueueFunction function, QueueClient queue, QueueMessage message)
     {
         var lease = new LeaseReceipt(message.MessageId, message.PopReceipt);
         try
         {
-            QueueResult result;
+            string? output = null;
+            Exception? failure = null;
             using (var handled = new CancellationTokenSource())
             {
                 var renewal = RenewAsync(queue, lease, handled.Token);
                 try
                 {
-                    result = QueueMessageText.TryDecode(message.MessageText, settings.Base64, out string text, out string reason)
-                        ? await functions.HandleAsync(queue.Name, text, message.DequeueCount, message.InsertedOn, CancellationToken.None).ConfigureAwait(false)
-                        : await functions.RejectAsync(queue.Name, message.MessageText, message.DequeueCount, reason, CancellationToken.None).ConfigureAwait(false);
+                    if (QueueMessageText.TryDecode(message.MessageText, settings.Base64, out string text, out string reason))
+                    {
+                        output = await InvokeAsync(function, QueuesModelFactory.QueueMessage(
+                            message.MessageId, message.PopReceipt, text, message.DequeueCount, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn)).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await handler.RejectAsync(queue.Name, message.MessageText, message.DequeueCount, reason, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    failure = ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
                 }
                 finally
                 {
@@ -134,14 +147,17 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
                     await renewal.ConfigureAwait(false);
                 }
             }
-            if (result.Outcome == QueueOutcome.Retry)
+            if (failure is not null)
             {
+                string name = queue.Name, error = failure.Message;
+                log.LogWarning("{Queue} message {Id}: delivery {DequeueCount} failed ({Error}); visible again in {Delay}", name, message.MessageId,
+                    message.DequeueCount, error, settings.VisibilityTimeout);
                 await queue.UpdateMessageAsync(lease.MessageId, lease.PopReceipt, visibilityTimeout: settings.VisibilityTimeout).ConfigureAwait(false);
                 return;
             }
-            if (result.Output is { } output)
+            if (output is not null && function.Output is { } target)
             {
-                var results = await queues.GetAsync(QueueFunctions.ResultQueue, CancellationToken.None).ConfigureAwait(false);
+                var results = await queues.GetAsync(target, CancellationToken.None).ConfigureAwait(false);
                 await results.SendMessageAsync(QueueMessageText.Encode(output, settings.Base64)).ConfigureAwait(false);
             }
             await queue.DeleteMessageAsync(lease.MessageId, lease.PopReceipt).ConfigureAwait(false);
@@ -151,6 +167,26 @@ internal sealed class LocalQueueListener(QueueFunctions functions, QueueClients 
             // Storage failed (or its retries ran out): the message reappears after its lease and is handled
             // again; scoring is idempotent by id.
             log.LogWarning("{Queue} message {Id}: storage failed ({Error}); it will be delivered again", queue.Name, message.MessageId, ex.Message);
+        }
+    }
+
+    /// <summary>Calls the function as the host would: the class from the container, the message, and no cancellation (a message in hand is finished).</summary>
+    private async Task<string?> InvokeAsync(FunctionRoutes.QueueFunction function, QueueMessage message)
+    {
+        object target = services.GetRequiredService(function.Method.DeclaringType!);
+        object?[] arguments = Array.ConvertAll(function.Method.GetParameters(), p =>
+            p.ParameterType == typeof(QueueMessage) ? message
+            : p.ParameterType == typeof(CancellationToken) ? (object)CancellationToken.None
+            : throw new InvalidOperationException($"the local listener cannot bind {function.Name}'s parameter {p.Name} ({p.ParameterType.Name})"));
+        switch (function.Method.Invoke(target, arguments))
+        {
+            case Task<string?> withOutput:
+                return await withOutput.ConfigureAwait(false);
+            case Task done:
+                await done.ConfigureAwait(false);
+                return null;
+            default:
+                throw new InvalidOperationException($"{function.Name} is not asynchronous; queue functions return Task or Task<string?>");
         }
     }
 

@@ -1,9 +1,15 @@
 using Verdict.Functions;
 
-var app = FunctionsApp.Build(args);
-await app.RunAsync().ConfigureAwait(false);
+if (FunctionsApp.UnderFunctionsHost(args))
+{
+    await FunctionsApp.BuildWorker(args).RunAsync().ConfigureAwait(false);
+}
+else
+{
+    await FunctionsApp.BuildLocal(args).RunAsync().ConfigureAwait(false);
+}
 
-/// <summary>The Functions app's entry point (a custom handler in Azure, a stand-alone server locally).</summary>
+/// <summary>The app's entry point: an isolated worker under the Functions host, the local host anywhere else.</summary>
 public partial class Program
 {
 }

@@ -1,180 +1,39 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Text.Json;
-using Azure.Storage.Queues;
-using Verdict.Experimentation.Events;
-using Verdict.Scoring.Hosting;
+using System.Text;
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Verdict.Functions;
 
-/// <summary>What became of one queue message.</summary>
-internal enum QueueOutcome
-{
-    /// <summary>Handled; delete it (and send the output, if any).</summary>
-    Succeeded,
-
-    /// <summary>Failed for now; leave it for another delivery.</summary>
-    Retry,
-
-    /// <summary>Moved to <c>&lt;queue&gt;-poison</c> with the reason; delete it.</summary>
-    Poisoned,
-}
-
-/// <summary>The result of handling a queue message: the outcome, the output for <c>score-results</c> (an answer's JSON), and the reason of a failure.</summary>
-internal sealed record QueueResult(QueueOutcome Outcome, byte[]? Output = null, string? Reason = null);
-
 /// <summary>
-/// The queue-triggered functions, whatever delivers the message: the Functions host (through the invocation
-/// endpoints) or the local listeners. Every message is handled with durable logging, so it is deleted only
-/// once its events are stored. A message that can never succeed (not JSON, a bad field) goes to the poison
-/// queue at once; any other failure is retried until <c>maxDequeueCount</c>, then poisoned. The poison entry
-/// records the reason, so the app writes it itself rather than leaving it to the host.
+/// The queue-triggered functions: each binds the message (its text, as the host decoded it by
+/// <c>messageEncoding</c>, and its <c>DequeueCount</c>) and hands it to <see cref="QueueHandler"/>. A score
+/// request's answer is the function's output to <c>score-results</c>. A failure that may pass is thrown, so the
+/// host makes the message visible again after <c>visibilityTimeout</c>; on the last delivery the handler poisons
+/// it with the reason itself and the function returns, so the host's own poison move (which records no reason)
+/// never happens. Locally <see cref="LocalQueueListener"/> calls the same methods.
 /// </summary>
-internal sealed class QueueFunctions(EmailService service, QueueClients queues, QueueSettings settings, FunctionsOptions options, TimeProvider time, ILogger<QueueFunctions> log)
+internal sealed class QueueFunctions(QueueHandler handler)
 {
-    /// <summary>Queue names by function name (the folders under <c>app/</c>).</summary>
-    public static readonly IReadOnlyDictionary<string, string> QueueOfFunction = new Dictionary<string, string>(StringComparer.Ordinal)
+    [Function("queue-score-requests")]
+    [QueueOutput(QueueHandler.ResultQueue)]
+    public async Task<string?> ScoreRequests([QueueTrigger(QueueHandler.ScoreRequests)] QueueMessage message, CancellationToken cancellationToken) =>
+        Output(await handler.HandleAsync(QueueHandler.ScoreRequests, message.MessageText, message.DequeueCount, message.InsertedOn, cancellationToken).ConfigureAwait(false));
+
+    [Function("queue-outcomes")]
+    public async Task Outcomes([QueueTrigger(QueueHandler.Outcomes)] QueueMessage message, CancellationToken cancellationToken) =>
+        Output(await handler.HandleAsync(QueueHandler.Outcomes, message.MessageText, message.DequeueCount, message.InsertedOn, cancellationToken).ConfigureAwait(false));
+
+    [Function("queue-replies")]
+    public async Task Replies([QueueTrigger(QueueHandler.Replies)] QueueMessage message, CancellationToken cancellationToken) =>
+        Output(await handler.HandleAsync(QueueHandler.Replies, message.MessageText, message.DequeueCount, message.InsertedOn, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The output message of a handled message, none for a poisoned one; a retry is an exception, which is how a function asks the host for another delivery.</summary>
+    private static string? Output(QueueResult result) => result.Outcome switch
     {
-        ["queue-score-requests"] = "score-requests",
-        ["queue-outcomes"] = "outcomes",
-        ["queue-replies"] = "replies",
+        QueueOutcome.Retry => throw new QueueRetryException(result.Reason ?? "failed"),
+        _ => result.Output is { } output ? Encoding.UTF8.GetString(output) : null,
     };
-
-    /// <summary>Where score results go.</summary>
-    public const string ResultQueue = "score-results";
-
-    /// <summary>The trigger binding's name in every queue function.json.</summary>
-    public const string TriggerBinding = "message";
-
-    /// <summary>The output binding's name for score results.</summary>
-    public const string OutputBinding = "result";
-
-    public async Task<QueueResult> HandleAsync(string queue, string text, long dequeueCount, DateTimeOffset? inserted, CancellationToken ct)
-    {
-        using var activity = Telemetry.Source.StartActivity("queue " + queue, ActivityKind.Consumer);
-        activity?.SetTag("messaging.destination.name", queue);
-        activity?.SetTag("messaging.message.delivery_count", dequeueCount);
-        var queueTag = new KeyValuePair<string, object?>("queue", queue);
-        if (inserted is { } sent)
-        {
-            Telemetry.QueueLag.Record(Math.Max(0, (time.GetUtcNow() - sent).TotalSeconds), queueTag);
-        }
-        QueueResult result;
-        try
-        {
-            result = new QueueResult(QueueOutcome.Succeeded, await RunAsync(queue, Parse(text), ct).ConfigureAwait(false));
-        }
-        catch (RequestProblem problem) when (problem.Status != StatusCodes.Status404NotFound)
-        {
-            result = await PoisonAsync(queue, text, dequeueCount, $"{problem.Field}: {problem.Message}", ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
-        {
-            string reason = ex is RequestProblem notFound ? $"{notFound.Field}: {notFound.Message}" : $"{ex.GetType().Name}: {ex.Message}";
-            result = dequeueCount >= settings.MaxDequeueCount
-                ? await PoisonAsync(queue, text, dequeueCount, $"failed {dequeueCount} deliveries; last: {reason}", ct).ConfigureAwait(false)
-                : new QueueResult(QueueOutcome.Retry, Reason: reason);
-        }
-        Telemetry.QueueMessages.Add(1, queueTag, new("result", result.Outcome.ToString().ToLowerInvariant()));
-        activity?.SetTag("verdict.queue.result", result.Outcome.ToString());
-        if (result.Outcome != QueueOutcome.Succeeded)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, result.Reason);
-            log.LogWarning("{Queue} message, delivery {DequeueCount}: {Outcome}: {Reason}", queue, dequeueCount, result.Outcome, result.Reason);
-        }
-        return result;
-    }
-
-    private async Task<byte[]?> RunAsync(string queue, JsonElement message, CancellationToken ct)
-    {
-        switch (queue)
-        {
-            case "score-requests":
-                return (await service.ScoreAsync([(RequestReader.Object(message), "")], durable: true, ct).ConfigureAwait(false))[0];
-            case "outcomes":
-                await service.RecordOutcomesAsync(RequestReader.ObjectOrArray(message, options.MaxBatch), durable: true, ct).ConfigureAwait(false);
-                return null;
-            case "replies":
-                await service.RecordReplyAsync(RequestReader.Object(message), durable: true, ct).ConfigureAwait(false);
-                return null;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(queue), queue, "not a queue of this app");
-        }
-    }
-
-    private static JsonElement Parse(string text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw new RequestProblem("$", "the message is empty; send a JSON object");
-        }
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new RequestProblem("$", $"the message is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
-        }
-    }
-
-    /// <summary>
-    /// Poisons a message that cannot even be read (its text is not valid for the queue's encoding): the entry
-    /// keeps the text as it arrived, with the reason.
-    /// </summary>
-    public async Task<QueueResult> RejectAsync(string queue, string raw, long dequeueCount, string reason, CancellationToken ct)
-    {
-        var result = await PoisonAsync(queue, raw, dequeueCount, reason, ct).ConfigureAwait(false);
-        Telemetry.QueueMessages.Add(1, new KeyValuePair<string, object?>("queue", queue), new("result", result.Outcome.ToString().ToLowerInvariant()));
-        log.LogWarning("{Queue} message, delivery {DequeueCount}: {Outcome}: {Reason}", queue, dequeueCount, result.Outcome, result.Reason);
-        return result;
-    }
-
-    /// <summary>Sends the message with its reason to the poison queue; if that fails too, the message is retried instead.</summary>
-    private async Task<QueueResult> PoisonAsync(string queue, string text, long dequeueCount, string reason, CancellationToken ct)
-    {
-        try
-        {
-            var poison = await queues.GetAsync(queue + "-poison", ct).ConfigureAwait(false);
-            await poison.SendMessageAsync(QueueMessageText.Encode(PoisonEntry.ToJson(reason, queue, dequeueCount, time.GetUtcNow(), text), settings.Base64), ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
-        {
-            return new QueueResult(QueueOutcome.Retry, Reason: $"{reason} (and the poison queue could not be written: {ex.Message})");
-        }
-        Telemetry.Poisoned.Add(1, new KeyValuePair<string, object?>("queue", queue));
-        return new QueueResult(QueueOutcome.Poisoned, Reason: reason);
-    }
 }
 
-/// <summary>
-/// Queue clients by name, each created in storage once. They send and receive text as it is on the wire:
-/// callers encode and decode with <see cref="QueueMessageText"/>, so a message that is not valid for the
-/// configured encoding reaches the app as text to poison instead of failing the receive call.
-/// </summary>
-internal sealed class QueueClients(StorageAccount storage)
-{
-    private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> clients = new(StringComparer.Ordinal);
-
-    public Task<QueueClient> GetAsync(string name, CancellationToken ct) =>
-        clients.GetOrAdd(name, n => new Lazy<Task<QueueClient>>(() => CreateAsync(n, ct))).Value;
-
-    private async Task<QueueClient> CreateAsync(string name, CancellationToken ct)
-    {
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
-        var client = storage.Credential is null
-            ? new QueueClient(storage.ConnectionString, name, queueOptions)
-            : new QueueClient(storage.QueueUri(name), storage.Credential, queueOptions);
-        try
-        {
-            await client.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            clients.TryRemove(name, out _);
-            throw;
-        }
-        return client;
-    }
-}
+/// <summary>A message failed in a way that may pass on another delivery; the host (or the local listener) delivers it again.</summary>
+internal sealed class QueueRetryException(string reason) : Exception(reason);

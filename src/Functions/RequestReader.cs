@@ -1,14 +1,32 @@
 using System.Buffers;
 using System.Text.Json;
+using Verdict.Serving;
 
 namespace Verdict.Functions;
 
-/// <summary>A request the app refuses: the field at fault (a JSON path such as <c>body</c> or <c>[2].handlingSeconds</c>) and why.</summary>
+/// <summary>
+/// A request the edge refuses before the service sees it (a body that is not JSON, a field of the wrong type):
+/// the field at fault (a JSON path such as <c>body</c> or <c>[2].handlingSeconds</c>) and why. The service's
+/// own refusals (<see cref="ServiceError"/>) become one through <see cref="From"/>.
+/// </summary>
 internal sealed class RequestProblem(string field, string message, int status = StatusCodes.Status400BadRequest) : Exception(message)
 {
     public string Field { get; } = field;
 
     public int Status { get; } = status;
+
+    /// <summary>The service's refusal as the edge states it: the field's path in the request, and the status its reason maps to.</summary>
+    public static RequestProblem From(ServiceError error, bool array) => new(error.Path(array), error.Message, error.Reason switch
+    {
+        ServiceErrorReason.Invalid => StatusCodes.Status400BadRequest,
+        ServiceErrorReason.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ServiceErrorReason.NotFound => StatusCodes.Status404NotFound,
+        ServiceErrorReason.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => throw new ArgumentOutOfRangeException(nameof(error), error.Reason, "not a reason the edge knows"),
+    });
+
+    /// <summary>Whether the same message could succeed later (a model or experiment published since, a GPU service back up): a queue retries it; anything else is poisoned at once.</summary>
+    public bool MayPassLater => Status is StatusCodes.Status404NotFound or StatusCodes.Status503ServiceUnavailable;
 
     /// <summary>Problem details (RFC 9457) whose <c>errors</c> name the field.</summary>
     public IResult ToResult() => Results.ValidationProblem(
@@ -34,9 +52,24 @@ internal sealed class RequestBody(JsonDocument document, byte[] buffer) : IDispo
     }
 }
 
-/// <summary>Reads JSON request bodies within the size limit and pulls typed fields out of them, naming the field when one is wrong.</summary>
+/// <summary>
+/// Reads JSON request bodies within the size limit and maps them to the service's request records. Only the
+/// JSON's shape is checked here (an object, a string where a string belongs); what the values must be is the
+/// service's to say.
+/// </summary>
 internal static class RequestReader
 {
+    public static ScoreRequest Score(JsonElement item, string path) => new(
+        String(item, "id", path), String(item, "unit", path), String(item, "experiment", path), String(item, "model", path),
+        String(item, "subject", path), String(item, "body", path));
+
+    public static OutcomeRequest Outcome(JsonElement item, string path) => new(
+        String(item, "scoringId", path), String(item, "trueIntent", path), Number(item, "handlingSeconds", path), String(item, "experiment", path));
+
+    public static TemplateRequest Template(JsonElement item) => new(String(item, "experiment", ""), String(item, "unit", ""), String(item, "messageId", ""));
+
+    public static ReplyRequest Reply(JsonElement item) => new(String(item, "messageId", ""), String(item, "body", ""), String(item, "experiment", ""));
+
     /// <summary>
     /// Reads and parses a JSON body of at most <paramref name="maxBytes"/>. The body holds the bytes (one pooled
     /// buffer, sized by Content-Length when sent and grown otherwise) and their parse; its elements are valid
@@ -137,31 +170,15 @@ internal static class RequestReader
         return root;
     }
 
-    /// <summary>An optional string field: absent or null gives null; empty or another type is refused.</summary>
-    public static string? String(JsonElement obj, string name, string path, int maxLength = 256)
+    /// <summary>A string field as sent: absent or null gives null; another type is refused. Its value is the service's to judge.</summary>
+    public static string? String(JsonElement obj, string name, string path)
     {
         if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            throw new RequestProblem(path + name, $"{name} must be a string");
-        }
-        string text = value.GetString()!;
-        if (text.Length == 0)
-        {
-            throw new RequestProblem(path + name, $"{name} must not be empty");
-        }
-        if (text.Length > maxLength)
-        {
-            throw new RequestProblem(path + name, $"{name} has {text.Length} characters; the limit is {maxLength}");
-        }
-        return text;
+        return value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new RequestProblem(path + name, $"{name} must be a string");
     }
-
-    public static string RequiredString(JsonElement obj, string name, string path, int maxLength = 256) =>
-        String(obj, name, path, maxLength) ?? throw new RequestProblem(path + name, $"{name} is required");
 
     /// <summary>An optional number field.</summary>
     public static double? Number(JsonElement obj, string name, string path)

@@ -7,7 +7,7 @@ using OpenTelemetry.Trace;
 namespace Verdict.Functions;
 
 /// <summary>
-/// The app's traces and metrics. Tags carry experiment, arm, model and queue names, never email text.
+/// The edge's traces and metrics (queues); the service's own are <see cref="Serving.ServingTelemetry"/>. Tags carry experiment, arm, model and queue names, never email text.
 /// Instruments cost next to nothing until something listens; OpenTelemetry listens and exports to
 /// Application Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set.
 /// </summary>
@@ -23,9 +23,6 @@ internal static class Telemetry
 
     private static readonly Meter Meter = new(Name);
 
-    /// <summary>Time to assign and score one email, by experiment, arm and model.</summary>
-    public static readonly Histogram<double> ScoreDuration = Meter.CreateHistogram<double>("verdict.score.duration", "ms", "Time to assign an arm and score one email");
-
     /// <summary>Time a queue message waited between being sent and being handled.</summary>
     public static readonly Histogram<double> QueueLag = Meter.CreateHistogram<double>("verdict.queue.lag", "s", "Time from enqueue to handling");
 
@@ -38,9 +35,6 @@ internal static class Telemetry
     /// <summary>Leases renewed on messages that the local listeners were still handling.</summary>
     public static readonly Counter<long> LeaseRenewals = Meter.CreateCounter<long>("verdict.queue.lease_renewals", "{renewal}", "Leases renewed on messages still being handled");
 
-    /// <summary>Emails the control's model answered because the GPU service could not.</summary>
-    public static readonly Counter<long> GpuFallbacks = Meter.CreateCounter<long>("verdict.gpu.fallbacks", "{email}", "Emails scored by the fallback model");
-
     /// <summary>Registers OpenTelemetry with the Azure Monitor exporters when the connection string is configured.</summary>
     public static void AddExport(IServiceCollection services, IConfiguration configuration)
     {
@@ -51,10 +45,10 @@ internal static class Telemetry
         }
         services.AddOpenTelemetry()
             .WithTracing(t => t
-                .AddSource(Name, "Microsoft.AspNetCore", "Azure.*")
+                .AddSource(Name, Serving.ServingTelemetry.Name, "Microsoft.AspNetCore", "Azure.*")
                 .AddAzureMonitorTraceExporter(o => o.ConnectionString = connection))
             .WithMetrics(m => m
-                .AddMeter(Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddMeter(Name, Serving.ServingTelemetry.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
                 .AddAzureMonitorMetricExporter(o => o.ConnectionString = connection));
     }
 }

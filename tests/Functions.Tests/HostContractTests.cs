@@ -9,12 +9,13 @@ using Verdict.TestUtilities;
 namespace Verdict.Functions.Tests;
 
 /// <summary>
-/// What the Functions host reads (host.json and one function.json per folder, copied beside the app) agrees
-/// with what the app serves, and the app reads the host's invocation payloads as documented.
+/// What the Functions host reads (host.json, worker.config.json, and the functions.metadata the worker SDK
+/// generates from the <c>[Function]</c> attributes) agrees with what the local host serves from the same classes.
 /// </summary>
 public sealed class HostContractTests
 {
-    private static readonly string AppDirectory = AppContext.BaseDirectory;
+    /// <summary>The Functions app's own build output, where the worker SDK writes what the host reads.</summary>
+    private static readonly string AppDirectory = Path.GetDirectoryName(RepositoryPaths.BuiltProgram("Functions"))!;
 
     private static WebApplicationFactory<Program> App(params (string Key, string Value)[] settings) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
@@ -27,12 +28,12 @@ public sealed class HostContractTests
             }
         });
 
+    /// <summary>The functions the worker SDK generated from the <c>[Function]</c> attributes: what the Functions host reads.</summary>
     private static IEnumerable<(string Name, JsonElement Bindings)> Functions() =>
-        Directory.GetDirectories(AppDirectory)
-            .Where(d => File.Exists(Path.Combine(d, "function.json")))
-            .Select(d => (Path.GetFileName(d), JsonDocument.Parse(File.ReadAllText(Path.Combine(d, "function.json"))).RootElement.GetProperty("bindings").Clone()));
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppDirectory, "functions.metadata"))).RootElement.EnumerateArray()
+            .Select(f => (f.GetProperty("name").GetString()!, f.GetProperty("bindings").Clone()));
 
-    /// <summary>Every (method, route) the app answers, as "POST api/score".</summary>
+    /// <summary>Every (method, route) the local host answers, as "POST api/score".</summary>
     private static HashSet<string> AppRoutes()
     {
         using var app = App();
@@ -43,15 +44,14 @@ public sealed class HostContractTests
     }
 
     [Fact]
-    public void HostJson_DeclaresTheAppAsACustomHandlerForwardingHttp_AndItsQueueSettingsLoad()
+    public void HostJson_IsAnIsolatedWorkersWithoutACustomHandler_AndItsQueueSettingsLoad()
     {
         var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppDirectory, "host.json"))).RootElement;
-        var handler = host.GetProperty("customHandler");
         Assert.Equal("2.0", host.GetProperty("version").GetString());
-        Assert.True(handler.GetProperty("enableForwardingHttpRequest").GetBoolean());
-        Assert.Equal("Verdict.Functions", handler.GetProperty("description").GetProperty("defaultExecutablePath").GetString());
-        Assert.True(File.Exists(Path.Combine(AppDirectory, "Verdict.Functions")), "the executable host.json names sits beside it");
+        Assert.False(host.TryGetProperty("customHandler", out _), "host.json still declares a custom handler");
+        Assert.False(host.TryGetProperty("extensionBundle", out _), "an isolated worker brings its extensions (extensions.json); a bundle is for other languages");
         Assert.Equal("api", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+        Assert.Equal(FunctionRoutes.Prefix, host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
 
         var settings = QueueSettings.Load(Path.Combine(AppDirectory, "host.json"));
         var queues = host.GetProperty("extensions").GetProperty("queues");
@@ -61,89 +61,55 @@ public sealed class HostContractTests
     }
 
     [Fact]
-    public void EveryHttpFunction_IsAnAppRoute_WithFunctionKeys_AndEveryApiRouteHasAFunction()
+    public void WorkerConfig_SaysDotnetIsolated_AndStartsThisApp()
+    {
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppDirectory, "worker.config.json"))).RootElement.GetProperty("description");
+
+        Assert.Equal("dotnet-isolated", config.GetProperty("language").GetString());
+        Assert.Equal("Verdict.Functions.dll", config.GetProperty("defaultWorkerPath").GetString());
+        Assert.True(File.Exists(Path.Combine(AppDirectory, "extensions.json")), "the worker's binding extensions are listed for the host");
+    }
+
+    [Fact]
+    public void EveryHttpFunction_IsALocalRoute_WithFunctionKeys_AndEveryLocalApiRouteIsAFunction()
     {
         var routes = AppRoutes();
         var declared = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, bindings) in Functions())
         {
-            var trigger = bindings.EnumerateArray().Single(b => b.GetProperty("direction").GetString() == "in");
+            var trigger = bindings.EnumerateArray().Single(b => b.GetProperty("direction").GetString() == "In");
             if (trigger.GetProperty("type").GetString() != "httpTrigger")
             {
                 continue;
             }
-            Assert.Equal("function", trigger.GetProperty("authLevel").GetString());
-            var output = Assert.Single(bindings.EnumerateArray(), b => b.GetProperty("direction").GetString() == "out");
-            Assert.Equal("http", output.GetProperty("type").GetString());
+            Assert.Equal(name == "hello" ? "Anonymous" : "Function", trigger.GetProperty("authLevel").GetString());
             foreach (var method in trigger.GetProperty("methods").EnumerateArray())
             {
                 string route = $"{method.GetString()!.ToUpperInvariant()} api/{trigger.GetProperty("route").GetString()}";
-                Assert.True(routes.Contains(route), $"{name}/function.json declares {route}, which the app does not serve");
+                Assert.True(routes.Contains(route), $"function {name} declares {route}, which the local host does not serve");
                 declared.Add(route);
             }
         }
         var undeclared = routes.Where(r => r.Split(' ')[1].StartsWith("api/", StringComparison.Ordinal) && !declared.Contains(r)).ToList();
-        Assert.True(undeclared.Count == 0, "app routes without a function.json: " + string.Join(", ", undeclared));
-        Assert.Contains("POST api/score", declared);
-        Assert.Contains("GET api/experiments/{id}/report", declared);
+        Assert.True(undeclared.Count == 0, "local routes without a function: " + string.Join(", ", undeclared));
+        Assert.Equal(
+            ["GET api/experiments/{id}/report", "GET api/hello", "POST api/outcomes", "POST api/replies", "POST api/score", "POST api/score/batch", "POST api/templates/assign"],
+            declared.Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void EveryQueueFunction_TriggersOnItsQueue_AndTheAppAnswersItsInvocationPath()
+    public void EveryQueueFunction_TriggersOnItsQueue_AndScoreRequestsAnswerToScoreResults()
     {
-        var routes = AppRoutes();
         var queueFunctions = Functions().Where(f => f.Bindings.EnumerateArray().Any(b => b.GetProperty("type").GetString() == "queueTrigger")).ToList();
-        Assert.Equal(QueueFunctions.QueueOfFunction.Keys.Order(), queueFunctions.Select(f => f.Name).Order());
-        foreach (var (name, bindings) in queueFunctions)
-        {
-            var trigger = bindings.EnumerateArray().Single(b => b.GetProperty("type").GetString() == "queueTrigger");
-            Assert.Equal(QueueFunctions.TriggerBinding, trigger.GetProperty("name").GetString());
-            Assert.Equal(QueueFunctions.QueueOfFunction[name], trigger.GetProperty("queueName").GetString());
-            Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
-            Assert.Contains($"POST {name}", routes);
-        }
+
+        var triggers = queueFunctions.ToDictionary(f => f.Name, f => f.Bindings.EnumerateArray().Single(b => b.GetProperty("type").GetString() == "queueTrigger"));
+        Assert.Equal(["queue-outcomes", "queue-replies", "queue-score-requests"], triggers.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(QueueHandler.Queues.Order(StringComparer.Ordinal), triggers.Values.Select(t => t.GetProperty("queueName").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(QueueHandler.Queues.Order(StringComparer.Ordinal), FunctionRoutes.Queues().Select(q => q.Queue).Order(StringComparer.Ordinal));
         var results = queueFunctions.Single(f => f.Name == "queue-score-requests").Bindings.EnumerateArray()
-            .Single(b => b.GetProperty("direction").GetString() == "out");
-        Assert.Equal(("queue", QueueFunctions.OutputBinding, QueueFunctions.ResultQueue),
-            (results.GetProperty("type").GetString(), results.GetProperty("name").GetString(), results.GetProperty("queueName").GetString()));
-    }
-
-    [Fact]
-    public void Invocation_FromTheDocumentedPayload_UnwrapsTheDoubleEncodedMessageAndReadsItsMetadata()
-    {
-        var payload = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppDirectory, "HostPayloads", "queue-trigger-string.json"))).RootElement;
-
-        var invocation = HostInvocation.Read(payload);
-
-        var message = JsonDocument.Parse(invocation.Message).RootElement;
-        Assert.Equal("q-doc-1", message.GetProperty("id").GetString());
-        Assert.Equal("Sounds good, send the contract over.", message.GetProperty("body").GetString());
-        Assert.Equal(1, invocation.DequeueCount);
-        Assert.Equal(new DateTimeOffset(2026, 11, 22, 9, 14, 5, TimeSpan.Zero), invocation.InsertionTime);
-        Assert.Equal("5f0c2a3e-8d41-4b7a-9c1e-2f6d8a0b7e55", invocation.MessageId);
-    }
-
-    [Fact]
-    public void Invocation_WithObjectDataAndAStringDequeueCount_IsReadToo()
-    {
-        var payload = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppDirectory, "HostPayloads", "queue-trigger-object.json"))).RootElement;
-
-        var invocation = HostInvocation.Read(payload);
-
-        Assert.Equal(42.5, JsonDocument.Parse(invocation.Message).RootElement.GetProperty("handlingSeconds").GetDouble());
-        Assert.Equal(3, invocation.DequeueCount);
-    }
-
-    [Theory]
-    [InlineData("""{"Metadata":{}}""", "Data")]
-    [InlineData("""{"Data":{"other":"x"}}""", "Data.message")]
-    [InlineData("""{"Data":{"message":12}}""", "Data.message")]
-    [InlineData("""{"Data":{"message":"{}"},"Metadata":{"DequeueCount":0}}""", "Metadata.DequeueCount")]
-    public void Invocation_ThatIsNotTheHostsShape_IsRefusedNamingTheField(string envelope, string field)
-    {
-        var problem = Assert.Throws<RequestProblem>(() => HostInvocation.Read(JsonDocument.Parse(envelope).RootElement));
-
-        Assert.Equal(field, problem.Field);
+            .Single(b => b.GetProperty("direction").GetString() == "Out");
+        Assert.Equal(("queue", QueueHandler.ResultQueue), (results.GetProperty("type").GetString(), results.GetProperty("queueName").GetString()));
+        Assert.All(queueFunctions.Where(f => f.Name != "queue-score-requests"), f => Assert.DoesNotContain(f.Bindings.EnumerateArray(), b => b.GetProperty("direction").GetString() == "Out"));
     }
 
     [Fact]

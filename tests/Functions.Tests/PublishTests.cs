@@ -1,13 +1,14 @@
 using System.IO.Compression;
+using System.Text.Json;
 using Verdict.TestUtilities;
 
 namespace Verdict.Functions.Tests;
 
-/// <summary>scripts/publish-functions.sh builds the zip Azure deploys, and the handler in it starts as the host would start it.</summary>
+/// <summary>scripts/publish-functions.sh builds the zip Azure deploys: an isolated worker's layout, and the same files serve locally.</summary>
 public sealed class PublishTests
 {
     [Fact]
-    public async Task PublishedZip_HasTheFunctionsLayoutAndASelfContainedExecutable_ThatServesOnTheHandlerPort()
+    public async Task PublishedZip_HasTheIsolatedWorkerLayout_AndTheSameAppServesLocally()
     {
         using var temp = new TempDirectory();
         string zip = temp.Combine("app.zip");
@@ -15,38 +16,37 @@ public sealed class PublishTests
         var (code, stdout, stderr) = await TestProcess.RunAsync(Path.Combine(RepositoryPaths.Root, "scripts", "publish-functions.sh"), [zip], TimeSpan.FromMinutes(5));
 
         Assert.True(code == 0, stdout + stderr);
-        using (var archive = ZipFile.OpenRead(zip))
-        {
-            var entries = archive.Entries.ToDictionary(e => e.FullName, StringComparer.Ordinal);
-            Assert.Contains("host.json", entries.Keys);
-            foreach (string? function in Directory.GetDirectories(AppContext.BaseDirectory).Where(d => File.Exists(Path.Combine(d, "function.json"))).Select(Path.GetFileName))
-            {
-                Assert.Contains($"{function}/function.json", entries.Keys);
-            }
-            Assert.Contains("libcoreclr.so", entries.Keys);
-            Assert.Contains("libonnxruntime.so", entries.Keys);
-            int mode = (entries["Verdict.Functions"].ExternalAttributes >> 16) & 0x1FF;
-            Assert.True((mode & 0x49) == 0x49, $"Verdict.Functions has mode {Convert.ToString(mode, 8)}; the host needs it executable");
-        }
-
         string app = temp.Combine("wwwroot");
-        var (unzipped, _, unzipErrors) = await TestProcess.RunAsync("unzip", ["-q", zip, "-d", app], TimeSpan.FromMinutes(1));
-        Assert.True(unzipped == 0, unzipErrors);
+        ZipFile.ExtractToDirectory(zip, app);
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "host.json"))).RootElement;
+        Assert.False(host.TryGetProperty("customHandler", out _));
+        Assert.Equal("dotnet-isolated", JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "worker.config.json"))).RootElement
+            .GetProperty("description").GetProperty("language").GetString());
+        var functions = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "functions.metadata"))).RootElement.EnumerateArray()
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().First(b => b.GetProperty("direction").GetString() == "In"));
+        Assert.Equal(
+            ["hello", "outcomes", "queue-outcomes", "queue-replies", "queue-score-requests", "replies", "report", "score", "score-batch", "templates-assign"],
+            functions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["outcomes", "replies", "score-requests"],
+            functions.Values.Where(b => b.GetProperty("type").GetString() == "queueTrigger").Select(b => b.GetProperty("queueName").GetString()!).Order(StringComparer.Ordinal));
+        Assert.True(File.Exists(Path.Combine(app, "extensions.json")));
+        Assert.True(Directory.Exists(Path.Combine(app, ".azurefunctions")), "the worker SDK's function-host support files are in the zip");
+        Assert.True(File.Exists(Path.Combine(app, "libonnxruntime.so")));
+
         int port = TestProcess.FreePort();
-        using var handler = TestProcess.StartServer(Path.Combine(app, "Verdict.Functions"), [], new Dictionary<string, string>
+        using var local = TestProcess.StartServer("dotnet", [Path.Combine(app, "Verdict.Functions.dll"), "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
         {
-            ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
-            ["DOTNET_ROOT"] = "/nonexistent",
+            ["Verdict__LocalQueues"] = "false",
         }, workingDirectory: app);
         try
         {
-            Assert.Equal("hello", await TestProcess.WaitForHttpAsync($"http://127.0.0.1:{port}/api/hello", handler));
+            Assert.Equal("hello", await TestProcess.WaitForHttpAsync($"http://127.0.0.1:{port}/api/hello", local));
         }
         finally
         {
-            handler.Kill(entireProcessTree: true);
-            await handler.WaitForExitAsync();
+            local.Kill(entireProcessTree: true);
+            await local.WaitForExitAsync();
         }
     }
 }

@@ -3,12 +3,14 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Verdict.TestUtilities;
 
 namespace Verdict.Functions.Tests;
 
-/// <summary>The queue functions, through the host's invocation endpoints and through the local listeners, against Azurite.</summary>
+/// <summary>The queue functions, called as the Functions host calls them and through the local listeners, against Azurite.</summary>
 public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<FunctionsFixture>, IDisposable
 {
     private readonly TempDirectory temp = new();
@@ -35,17 +37,9 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
     private QueueClient Queue(string name) =>
         new(fixture.Azurite.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
-    private static async Task<JsonElement> InvokeAsync(HttpClient client, string function, string message, int dequeueCount, HttpStatusCode expected)
-    {
-        var envelope = JsonSerializer.Serialize(new
-        {
-            Data = new { message },
-            Metadata = new { DequeueCount = dequeueCount, Id = Guid.NewGuid().ToString(), InsertionTime = DateTimeOffset.UtcNow.AddSeconds(-2).ToString("O") },
-        });
-        var response = await client.PostAsync("/" + function, new StringContent(envelope, Encoding.UTF8, "application/json"));
-        Assert.Equal(expected, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-    }
+    /// <summary>A message as the host binds it: its text already decoded by messageEncoding, and its delivery count.</summary>
+    private static QueueMessage Delivery(string text, long dequeueCount) =>
+        QueuesModelFactory.QueueMessage(Guid.NewGuid().ToString(), "pop", text, dequeueCount, insertedOn: DateTimeOffset.UtcNow.AddSeconds(-2));
 
     /// <summary>Polls until <paramref name="probe"/> holds or the deadline passes; returns whether it held.</summary>
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> probe, int seconds = 30)
@@ -79,38 +73,33 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
     }
 
     [Fact]
-    public async Task HostInvocation_ScoreRequest_AnswersWithTheResultAsAnObjectOutput_AndLogsTheExposure()
+    public async Task ScoreRequestFunction_ReturnsTheAnswerForScoreResults_AndLogsTheExposure()
     {
         using var app = fixture.App("log-invoke");
-        using var client = app.CreateClient();
+        var functions = app.Services.GetRequiredService<QueueFunctions>();
 
-        var answer = await InvokeAsync(client, "queue-score-requests",
-            """{"id":"inv-1","experiment":"exp-model","unit":"c-1","body":"Let's talk on Monday"}""", 1, HttpStatusCode.OK);
+        string? output = await functions.ScoreRequests(Delivery("""{"id":"inv-1","experiment":"exp-model","unit":"c-1","body":"Let's talk on Monday"}""", 1), CancellationToken.None);
 
-        var result = answer.GetProperty("Outputs").GetProperty("result");
-        Assert.Equal(JsonValueKind.Object, result.ValueKind);
+        var result = JsonDocument.Parse(output!).RootElement;
         Assert.Equal("inv-1", result.GetProperty("scoringId").GetString());
         Assert.Contains(result.GetProperty("arm").GetString(), new[] { "champion", "challenger" });
-        Assert.All(answer.GetProperty("Outputs").EnumerateObject(), o => Assert.NotEqual(JsonValueKind.String, o.Value.ValueKind));
-        Assert.Equal(JsonValueKind.Null, answer.GetProperty("ReturnValue").ValueKind);
-        Assert.Empty(answer.GetProperty("Logs").EnumerateArray());
         var scored = Assert.Single(await fixture.LogAsync("log-invoke"));
         Assert.Equal("inv-1", scored.GetProperty("id").GetString());
     }
 
     [Fact]
-    public async Task HostInvocation_AFailureIsA500UntilTheLastDelivery_ThenThePoisonEntryCarriesTheReason()
+    public async Task ScoreRequestFunction_AFailureThrowsForRedeliveryUntilTheLastDelivery_ThenThePoisonEntryCarriesTheReason()
     {
         using var app = fixture.App("log-invoke-fail");
-        using var client = app.CreateClient();
+        var functions = app.Services.GetRequiredService<QueueFunctions>();
         const string Message = """{"id":"inv-ghost","model":"ghost@1","body":"hello"}""";
-        int maxDequeueCount = QueueSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json")).MaxDequeueCount;
+        int maxDequeueCount = app.Services.GetRequiredService<QueueSettings>().MaxDequeueCount;
 
-        var early = await InvokeAsync(client, "queue-score-requests", Message, maxDequeueCount - 1, HttpStatusCode.InternalServerError);
-        var last = await InvokeAsync(client, "queue-score-requests", Message, maxDequeueCount, HttpStatusCode.OK);
+        var early = await Assert.ThrowsAsync<QueueRetryException>(() => functions.ScoreRequests(Delivery(Message, maxDequeueCount - 1), CancellationToken.None));
+        string? last = await functions.ScoreRequests(Delivery(Message, maxDequeueCount), CancellationToken.None);
 
-        Assert.Contains("ghost@1", early.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Empty(last.GetProperty("Outputs").EnumerateObject());
+        Assert.Contains("ghost@1", early.Message, StringComparison.Ordinal);
+        Assert.Null(last);
         var poisoned = Assert.Single(await DrainAsync("score-requests-poison"));
         Assert.Contains("model 'ghost@1' is not published", poisoned.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(maxDequeueCount, poisoned.GetProperty("dequeueCount").GetInt32());
@@ -119,15 +108,15 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
     }
 
     [Fact]
-    public async Task HostInvocation_AMalformedOutcome_IsPoisonedAtOnceNamingTheField()
+    public async Task OutcomesFunction_AMalformedOutcome_IsPoisonedAtOnceNamingTheField()
     {
         using var app = fixture.App("log-invoke-bad");
-        using var client = app.CreateClient();
+        var functions = app.Services.GetRequiredService<QueueFunctions>();
 
-        var answer = await InvokeAsync(client, "queue-outcomes", """{"scoringId":"x","handlingSeconds":-4}""", 1, HttpStatusCode.OK);
+        await functions.Outcomes(Delivery("""{"scoringId":"x","handlingSeconds":-4}""", 1), CancellationToken.None);
 
-        Assert.StartsWith("Poisoned: handlingSeconds", answer.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
         var poisoned = Assert.Single(await DrainAsync("outcomes-poison"));
+        Assert.StartsWith("handlingSeconds:", poisoned.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, poisoned.GetProperty("dequeueCount").GetInt32());
         Assert.Empty(await fixture.LogAsync("log-invoke-bad"));
     }

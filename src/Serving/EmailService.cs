@@ -1,0 +1,409 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Experiments;
+using Verdict.Scoring;
+using Verdict.Scoring.Hosting;
+
+namespace Verdict.Serving;
+
+/// <summary>
+/// What happens to an email, whatever carried it (an HTTP route, a queue message, the simulator): assign the
+/// arm, score, answer, log. Requests are typed records; a refused one is a <see cref="ServiceError"/> naming
+/// the field, and nothing of it is scored or logged. Scoring is idempotent by scoring id (a repeat returns the
+/// first answer and logs nothing new), and so is template assignment by message id. Email text is scored and
+/// forgotten: it never reaches the log or a trace. The service knows nothing of HTTP, queues or the host.
+/// </summary>
+public sealed class EmailService
+{
+    private readonly IIntentScorer _scorer;
+    private readonly IArmAssigner _assigner;
+    private readonly EventLogWriter _log;
+    private readonly ServingOptions _options;
+    private readonly IGpuScorer? _gpu;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EmailService> _logger;
+    private readonly ModelTargets _targets;
+    private readonly RecentAnswers<ScoreResponse> _scored;
+    private readonly RecentAnswers<TemplateAssignment> _assigned;
+    private readonly ConcurrentDictionary<string, Task<byte[]>> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>A service over the models of <paramref name="scoring"/>, assigning with <paramref name="assigner"/> and logging to <paramref name="log"/>.</summary>
+    /// <param name="scoring">The models and their scorer.</param>
+    /// <param name="assigner">Experiments' arm assignment.</param>
+    /// <param name="log">The event log.</param>
+    /// <param name="options">Limits and the default model.</param>
+    /// <param name="gpu">The GPU service's client, when <see cref="ServingOptions.GpuService"/> is on.</param>
+    /// <param name="time">The clock for event timestamps.</param>
+    /// <param name="logger">Where fallbacks are reported.</param>
+    public EmailService(ScoringRuntime scoring, IArmAssigner assigner, EventLogWriter log, ServingOptions options, IGpuScorer? gpu, TimeProvider time, ILogger<EmailService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(scoring);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxEmailChars, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.IdempotencyEntries, 1);
+        _scorer = scoring.Scorer;
+        _assigner = assigner ?? throw new ArgumentNullException(nameof(assigner));
+        _log = log ?? throw new ArgumentNullException(nameof(log));
+        _options = options;
+        _gpu = options.GpuService ? gpu ?? throw new ArgumentException("GpuService is on, but no GPU client is given", nameof(gpu)) : null;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _targets = new ModelTargets(scoring, time);
+        _scored = new(options.IdempotencyEntries, ServingJson.Default.ScoreResponse);
+        _assigned = new(options.IdempotencyEntries, ServingJson.Default.TemplateAssignment);
+    }
+
+    /// <summary>
+    /// Scores the emails of one call and gives each answer's JSON (Contract 4), serialized once: the same bytes
+    /// are remembered for repeats, so a repeat's answer is byte for byte the first. A bad field anywhere refuses
+    /// the whole call before anything is scored or logged. An id already answered returns that answer; an id
+    /// being scored by another call right now waits for it, so concurrent deliveries of one email log one exposure.
+    /// </summary>
+    /// <param name="emails">The emails.</param>
+    /// <param name="durable">Whether to return only once the exposures are stored (else they are buffered and flushed shortly).</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    public async ValueTask<ServiceResult<byte[][]>> ScoreAsync(IReadOnlyList<ScoreRequest> emails, bool durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(emails);
+        var requests = new Email[emails.Count];
+        for (int i = 0; i < requests.Length; i++)
+        {
+            if (Validate(emails[i], emails.Count == 1 ? null : i) is { } invalid)
+            {
+                return invalid;
+            }
+            requests[i] = new Email(emails[i], emails.Count == 1 ? null : i);
+        }
+        if (requests.Length > 1)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var r in requests)
+            {
+                if (r.Request.Id is { } id && !seen.Add(id))
+                {
+                    return new ServiceError(ServiceErrorReason.Invalid, "id", $"id '{id}' appears twice in the batch", r.Item);
+                }
+            }
+        }
+        try
+        {
+            return await ScoreValidAsync(requests, durable, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Refusal refusal)
+        {
+            return refusal.Error;
+        }
+    }
+
+    private async ValueTask<byte[][]> ScoreValidAsync(Email[] requests, bool durable, CancellationToken ct)
+    {
+        var answers = new byte[requests.Length][];
+        var ids = new string[requests.Length];
+        var events = new List<LogEvent>(requests.Length);
+        List<(int Index, string Id, TaskCompletionSource<byte[]> Answer)>? claimed = null;
+        List<(int Index, Task<byte[]> Answer)>? elsewhere = null;
+        try
+        {
+            for (int i = 0; i < requests.Length; i++)
+            {
+                var r = requests[i];
+                if (r.Request.Id is { } id)
+                {
+                    if (_scored.GetJson(id) is { } earlier)
+                    {
+                        answers[i] = earlier;
+                        continue;
+                    }
+                    var answer = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    var owner = _inFlight.GetOrAdd(id, answer.Task);
+                    if (owner != answer.Task)
+                    {
+                        (elsewhere ??= []).Add((i, owner));
+                        continue;
+                    }
+                    (claimed ??= []).Add((i, id, answer));
+                    if (_scored.GetJson(id) is { } justAnswered)
+                    {
+                        answers[i] = justAnswered;
+                        continue;
+                    }
+                }
+                (var response, var scored) = await ScoreOneAsync(r, ct).ConfigureAwait(false);
+                ids[i] = response.ScoringId;
+                answers[i] = JsonSerializer.SerializeToUtf8Bytes(response, ServingJson.Default.ScoreResponse);
+                if (scored is not null)
+                {
+                    events.Add(scored);
+                }
+            }
+            await LogAsync(events, durable, ct).ConfigureAwait(false);
+            for (int i = 0; i < ids.Length; i++)
+            {
+                if (ids[i] is { } scoredId)
+                {
+                    _scored.Set(scoredId, answers[i]);
+                }
+            }
+            foreach (var (index, _, answer) in claimed ?? [])
+            {
+                answer.SetResult(answers[index]);
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var (_, _, answer) in claimed ?? [])
+            {
+                answer.TrySetException(ex);
+                _ = answer.Task.Exception;
+            }
+            throw;
+        }
+        finally
+        {
+            foreach (var (_, id, _) in claimed ?? [])
+            {
+                _inFlight.TryRemove(id, out _);
+            }
+        }
+        foreach (var (index, answer) in elsewhere ?? [])
+        {
+            answers[index] = await answer.WaitAsync(ct).ConfigureAwait(false);
+        }
+        return answers;
+    }
+
+    /// <summary>Validates and logs outcomes; each is attributed to its experiment when the caller names it or this instance scored it. Gives how many were recorded.</summary>
+    /// <param name="outcomes">The outcomes.</param>
+    /// <param name="durable">Whether to return only once they are stored.</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    public async Task<ServiceResult<int>> RecordOutcomesAsync(IReadOnlyList<OutcomeRequest> outcomes, bool durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var now = _time.GetUtcNow();
+        var events = new List<LogEvent>(outcomes.Count);
+        for (int i = 0; i < outcomes.Count; i++)
+        {
+            var o = outcomes[i];
+            int? item = outcomes.Count == 1 ? null : i;
+            if ((Required(o.ScoringId, "scoringId", 128, item) ?? Optional(o.TrueIntent, "trueIntent", 128, item) ?? Optional(o.Experiment, "experiment", 128, item)) is { } invalid)
+            {
+                return invalid;
+            }
+            if (o.HandlingSeconds is { } h && (!double.IsFinite(h) || h < 0))
+            {
+                return new ServiceError(ServiceErrorReason.Invalid, "handlingSeconds", "handlingSeconds must be a finite number ≥ 0", item);
+            }
+            if (o.TrueIntent is null && o.HandlingSeconds is null)
+            {
+                return new ServiceError(ServiceErrorReason.Invalid, "trueIntent", "an outcome needs trueIntent or handlingSeconds", item);
+            }
+            string? experiment = o.Experiment;
+            if (experiment is null && _scored.GetJson(o.ScoringId!) is { } scored)
+            {
+                experiment = JsonSerializer.Deserialize(scored, ServingJson.Default.AnsweredExperiment)?.Experiment;
+            }
+            events.Add(new OutcomeEvent(o.ScoringId!, now, o.TrueIntent, o.HandlingSeconds, experiment));
+        }
+        await LogAsync(events, durable, cancellationToken).ConfigureAwait(false);
+        return events.Count;
+    }
+
+    /// <summary>Assigns a message's unit to a template arm and logs the exposure (once per message id).</summary>
+    /// <param name="request">The message.</param>
+    /// <param name="durable">Whether to return only once the exposure is stored.</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    public async Task<ServiceResult<TemplateAssignment>> AssignTemplateAsync(TemplateRequest request, bool durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if ((Required(request.Experiment, "experiment", 128, null) ?? Required(request.Unit, "unit", 256, null) ?? Required(request.MessageId, "messageId", 128, null)) is { } invalid)
+        {
+            return invalid;
+        }
+        if (_assigned.Get(request.MessageId!) is { } earlier)
+        {
+            return earlier;
+        }
+        var a = await _assigner.AssignAsync(request.Experiment!, request.Unit!, cancellationToken).ConfigureAwait(false);
+        if (a is null)
+        {
+            return new ServiceError(ServiceErrorReason.NotFound, "experiment", $"there is no experiment '{request.Experiment}'");
+        }
+        if (a.Phase is ExperimentPhase.AA or ExperimentPhase.AB)
+        {
+            await LogAsync([new AssignedEvent(request.MessageId!, _time.GetUtcNow(), request.Experiment!, a.Arm, request.Unit!)], durable, cancellationToken).ConfigureAwait(false);
+        }
+        var result = new TemplateAssignment(request.MessageId!, request.Experiment!, a.Arm, a.Serves);
+        _assigned.Set(request.MessageId!, result);
+        return result;
+    }
+
+    /// <summary>Scores a reply with the default (champion) model and logs it.</summary>
+    /// <param name="request">The reply.</param>
+    /// <param name="durable">Whether to return only once the reply is stored.</param>
+    /// <param name="cancellationToken">Stops the call.</param>
+    public async Task<ServiceResult<ReplyResponse>> RecordReplyAsync(ReplyRequest request, bool durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if ((Required(request.MessageId, "messageId", 128, null) ?? Required(request.Body, "body", _options.MaxEmailChars, null) ?? Optional(request.Experiment, "experiment", 128, null)) is { } invalid)
+        {
+            return invalid;
+        }
+        try
+        {
+            var model = DefaultModel("body", null);
+            var score = await ScoreTextAsync(model, request.Body!, "model", null, cancellationToken).ConfigureAwait(false);
+            string? experiment = request.Experiment ?? _assigned.Get(request.MessageId!)?.Experiment;
+            await LogAsync([new ReplyEvent(request.MessageId!, _time.GetUtcNow(), score.Label, experiment)], durable, cancellationToken).ConfigureAwait(false);
+            return new ReplyResponse(request.MessageId!, score.Label, score.Confidence, score.Model);
+        }
+        catch (Refusal refusal)
+        {
+            return refusal.Error;
+        }
+    }
+
+    private async ValueTask<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(Email email, CancellationToken ct)
+    {
+        var r = email.Request;
+        long start = Stopwatch.GetTimestamp();
+        using var activity = ServingTelemetry.Source.StartActivity("score");
+        string id = r.Id ?? Guid.NewGuid().ToString("N");
+        ArmAssignment? assignment = null;
+        ModelReference model;
+        if (r.Experiment is { } experiment)
+        {
+            assignment = await _assigner.AssignAsync(experiment, r.Unit ?? id, ct).ConfigureAwait(false)
+                ?? throw new Refusal(new(ServiceErrorReason.NotFound, "experiment", $"there is no experiment '{experiment}'", email.Item));
+            model = ModelReference.Parse(assignment.Serves);
+        }
+        else if (r.Model is { } named)
+        {
+            model = ModelReference.TryParse(named, out var parsed) ? parsed : throw new Refusal(new(ServiceErrorReason.Invalid, "model", $"'{named}' is not name or name@version", email.Item));
+        }
+        else
+        {
+            model = DefaultModel("experiment", email.Item);
+        }
+        string field = r.Experiment is null ? "model" : "experiment";
+        string text = r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
+        bool fallback = false;
+        IntentScore score;
+        if (_gpu is not null && await _targets.IsGpuAsync(model, ct).ConfigureAwait(false))
+        {
+            var remote = await _gpu.ScoreAsync(model, text, ct).ConfigureAwait(false);
+            if (remote.Score is { } scoredRemotely)
+            {
+                score = scoredRemotely;
+            }
+            else
+            {
+                var instead = FallbackModel(assignment, field, email.Item);
+                _logger.LogWarning("{Model} unavailable, scored with {Fallback}: {Reason}", model, instead, remote.Failure);
+                ServingTelemetry.GpuFallbacks.Add(1, new KeyValuePair<string, object?>("model", model.ToString()));
+                score = await ScoreTextAsync(instead, text, field, email.Item, ct).ConfigureAwait(false);
+                fallback = true;
+            }
+        }
+        else
+        {
+            score = await ScoreTextAsync(model, text, field, email.Item, ct).ConfigureAwait(false);
+        }
+        double latency = Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds, 3);
+        ServingTelemetry.ScoreDuration.Record(latency,
+            new KeyValuePair<string, object?>("experiment", r.Experiment), new("arm", assignment?.Arm), new("model", score.Model));
+        activity?.SetTag("verdict.experiment", r.Experiment);
+        activity?.SetTag("verdict.arm", assignment?.Arm);
+        activity?.SetTag("verdict.model", score.Model);
+        var response = new ScoreResponse(id, score.Label, score.Confidence, new LabelProbabilities(score.Labels, score.Probabilities), r.Experiment, assignment?.Arm, score.Model, latency);
+        ScoredEvent? scored = assignment is { Phase: ExperimentPhase.AA or ExperimentPhase.AB }
+            ? new ScoredEvent(id, _time.GetUtcNow(), assignment.Experiment, assignment.Arm, r.Unit ?? id, score.Model, score.Label,
+                Math.Clamp(Shortest(score.Confidence), 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency) { Fallback = fallback }
+            : null;
+        return (response, scored);
+    }
+
+    /// <summary>The double that a float's shortest decimal form denotes (0.41603243, not 0.41603243350982666), so the log says what the answer said.</summary>
+    private static double Shortest(float value)
+    {
+        Span<char> digits = stackalloc char[32];
+        return value.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture)
+            ? double.Parse(digits[..written], NumberStyles.Float, CultureInfo.InvariantCulture)
+            : value;
+    }
+
+    private async ValueTask<IntentScore> ScoreTextAsync(ModelReference model, string text, string modelField, int? item, CancellationToken ct)
+    {
+        try
+        {
+            return await _scorer.ScoreAsync(model, text, ct).ConfigureAwait(false);
+        }
+        catch (ScoringException ex) when (ex.Error == ScoringError.ModelNotFound)
+        {
+            throw new Refusal(new(ServiceErrorReason.NotFound, modelField, $"model '{model}' is not published", item));
+        }
+    }
+
+    /// <summary>The model that answers when the GPU service cannot: the experiment's control arm (from the assigner's cached definition), else the default model.</summary>
+    private ModelReference FallbackModel(ArmAssignment? assignment, string field, int? item) =>
+        assignment?.ControlServes is { } control ? ModelReference.Parse(control)
+        : _options.DefaultModel is { } name ? name
+        : throw new Refusal(new(ServiceErrorReason.Unavailable, field, "the GPU scoring service is unavailable and there is no control or default model to fall back on", item));
+
+    private ModelReference DefaultModel(string field, int? item) =>
+        _options.DefaultModel ?? throw new Refusal(new(ServiceErrorReason.Invalid, field, "name an experiment or a model: this service has no default model (Verdict:DefaultModel)", item));
+
+    private async ValueTask LogAsync(List<LogEvent> events, bool durable, CancellationToken ct)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+        if (durable)
+        {
+            await _log.AppendAsync(events, ct).ConfigureAwait(false);
+            return;
+        }
+        foreach (var e in events)
+        {
+            await _log.EnqueueAsync(e, ct).ConfigureAwait(false);
+        }
+    }
+
+    private ServiceError? Validate(ScoreRequest r, int? item)
+    {
+        if ((Optional(r.Subject, "subject", _options.MaxEmailChars, item) ?? Required(r.Body, "body", int.MaxValue, item)) is { } invalid)
+        {
+            return invalid;
+        }
+        int length = r.Body!.Length + (r.Subject?.Length ?? 0);
+        if (length > _options.MaxEmailChars)
+        {
+            return new ServiceError(ServiceErrorReason.TooLarge, "body", $"the email has {length} characters; the limit is {_options.MaxEmailChars}", item);
+        }
+        return Optional(r.Id, "id", 128, item) ?? Optional(r.Unit, "unit", 256, item) ?? Optional(r.Experiment, "experiment", 128, item) ?? Optional(r.Model, "model", 260, item);
+    }
+
+    /// <summary>An optional text field: absent is fine; empty or over <paramref name="maxLength"/> is refused.</summary>
+    private static ServiceError? Optional(string? value, string field, int maxLength, int? item) => value switch
+    {
+        null => null,
+        { Length: 0 } => new(ServiceErrorReason.Invalid, field, $"{field} must not be empty", item),
+        { Length: var n } when n > maxLength => new(ServiceErrorReason.Invalid, field, $"{field} has {n} characters; the limit is {maxLength}", item),
+        _ => null,
+    };
+
+    private static ServiceError? Required(string? value, string field, int maxLength, int? item) =>
+        value is null ? new(ServiceErrorReason.Invalid, field, $"{field} is required", item) : Optional(value, field, maxLength, item);
+
+    private readonly record struct Email(ScoreRequest Request, int? Item);
+
+    /// <summary>A refusal found deep in a call, carried to the public method that returns it; it never leaves this class.</summary>
+    private sealed class Refusal(ServiceError error) : Exception(error.Message)
+    {
+        public ServiceError Error { get; } = error;
+    }
+}

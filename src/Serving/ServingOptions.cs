@@ -1,0 +1,19 @@
+using Verdict.Scoring;
+
+namespace Verdict.Serving;
+
+/// <summary>The limits and defaults of <see cref="EmailService"/>, whatever host carries its requests.</summary>
+public sealed record ServingOptions
+{
+    /// <summary>Longest email (subject and body together) in characters.</summary>
+    public int MaxEmailChars { get; init; } = 20_000;
+
+    /// <summary>How many recent answers are remembered to make a repeated call idempotent (scoring and template assignment each).</summary>
+    public int IdempotencyEntries { get; init; } = 200_000;
+
+    /// <summary>The model for emails that name no experiment or model, and for replies.</summary>
+    public ModelReference? DefaultModel { get; init; }
+
+    /// <summary>Whether models whose manifest says <c>target: gpu</c> are scored by the GPU service (one is configured).</summary>
+    public bool GpuService { get; init; }
+}
