@@ -1,5 +1,6 @@
-// Verdict in one resource group: storage (models, experiments, event log, queues), the Functions app (custom
-// handler), Application Insights with Log Analytics, and the GPU scoring service on Container Apps.
+// Verdict in one resource group: storage (models, experiments, event log, queues), the Functions app (isolated
+// worker, dotnet-isolated 10.0), Application Insights with Log Analytics, and the GPU scoring service on an
+// internal Container Apps environment, reachable only from the private network the Functions app joins.
 // Deploy: az deployment group create -g RG -f infra/bicep/main.bicep -p infra/bicep/params/dev.bicepparam
 targetScope = 'resourceGroup'
 
@@ -56,6 +57,16 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module network 'modules/network.bicep' = {
+  name: 'network'
+  params: {
+    prefix: prefix
+    location: location
+    tags: tags
+    functionPlan: functionPlan
+  }
+}
+
 module scoring 'modules/scoring.bicep' = {
   name: 'scoring'
   params: {
@@ -67,6 +78,8 @@ module scoring 'modules/scoring.bicep' = {
     gpu: gpu
     image: scoringImage
     maxReplicas: scoringMaxReplicas
+    vnetId: network.outputs.vnetId
+    subnetId: network.outputs.scoringSubnetId
   }
 }
 
@@ -80,6 +93,7 @@ module functions 'modules/functions.bicep' = {
     storageName: storage.outputs.name
     insightsConnectionString: monitoring.outputs.insightsConnectionString
     scoringServiceUrl: scoring.outputs.url
+    subnetId: network.outputs.functionsSubnetId
   }
 }
 

@@ -79,8 +79,10 @@ public sealed class BicepTests : IDisposable
         var queues = Regex.Matches(List("queues"), "'([a-z-]+)'").Select(m => m.Groups[1].Value).ToHashSet();
         var containers = Regex.Matches(List("containers"), "'([a-z-]+)'").Select(m => m.Groups[1].Value).ToHashSet();
 
-        var named = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "src", "Functions", "app"), "function.json", SearchOption.AllDirectories)
-            .SelectMany(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("bindings").EnumerateArray())
+        // What the Functions host reads: the metadata the worker SDK generates from the [Function] attributes.
+        string metadata = Path.Combine(Path.GetDirectoryName(RepositoryPaths.BuiltProgram("Functions"))!, "functions.metadata");
+        var named = JsonDocument.Parse(File.ReadAllText(metadata)).RootElement.EnumerateArray()
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
             .Where(b => b.TryGetProperty("queueName", out _))
             .Select(b => b.GetProperty("queueName").GetString()!)
             .ToHashSet();
@@ -90,5 +92,42 @@ public sealed class BicepTests : IDisposable
         Assert.Contains("map(queues, q => '${q}-poison')", storage, StringComparison.Ordinal);
         Assert.Subset(containers, new HashSet<string> { "models", "events", "experiments" });
         Assert.Contains("allowSharedKeyAccess: false", storage, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every resource of the compiled deployment, nested modules' included.</summary>
+    private static IEnumerable<JsonElement> Resources(JsonElement template)
+    {
+        var resources = template.GetProperty("resources");
+        var list = resources.ValueKind == JsonValueKind.Object ? resources.EnumerateObject().Select(p => p.Value) : resources.EnumerateArray();
+        foreach (var resource in list)
+        {
+            yield return resource;
+            if (resource.GetProperty("type").GetString() == "Microsoft.Resources/deployments" && resource.GetProperty("properties").TryGetProperty("template", out var nested))
+            {
+                foreach (var inner in Resources(nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TheDeployment_KeepsTheGpuServiceOffTheInternet_FetchesNoKeys_AndRunsTheIsolatedWorker()
+    {
+        string bicep = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            "azure.bicep.commandline.linux-x64", "0.49.2", "tools", "bicep");
+        var (code, json, errors) = await TestProcess.RunAsync(bicep, ["build", Path.Combine(Infra, "bicep", "main.bicep"), "--stdout"], TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, errors);
+        var resources = Resources(JsonDocument.Parse(json).RootElement).ToList();
+
+        var environment = Assert.Single(resources, r => r.GetProperty("type").GetString() == "Microsoft.App/managedEnvironments");
+        Assert.True(environment.GetProperty("properties").GetProperty("vnetConfiguration").GetProperty("internal").GetBoolean(), "the GPU service's environment has a public endpoint");
+        Assert.Contains(resources, r => r.GetProperty("type").GetString() == "Microsoft.Network/privateDnsZones");
+        Assert.DoesNotContain("listKeys(", json, StringComparison.OrdinalIgnoreCase);
+        string functions = File.ReadAllText(Path.Combine(Infra, "bicep", "modules", "functions.bicep"));
+        Assert.Contains("name: 'dotnet-isolated'\n        version: '10.0'", functions.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("virtualNetworkSubnetId: subnetId", functions, StringComparison.Ordinal);
+        Assert.DoesNotContain("'custom'", functions, StringComparison.Ordinal);
     }
 }

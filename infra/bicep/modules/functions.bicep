@@ -1,5 +1,6 @@
-// The Functions app: the Verdict custom handler on Flex Consumption (or Elastic Premium), Linux, with a
-// system-assigned identity and identity-based storage (no keys in its settings).
+// The Functions app: the Verdict isolated worker (dotnet-isolated 10.0) on Flex Consumption (or Elastic
+// Premium), Linux, with a system-assigned identity, identity-based storage (no keys in its settings), and VNet
+// integration, through which it reaches the GPU scoring service's internal environment.
 param prefix string
 param location string
 param tags object
@@ -12,6 +13,9 @@ param insightsConnectionString string
 
 @description('Base URL of the GPU scoring service, for models whose manifest says target: gpu.')
 param scoringServiceUrl string
+
+@description('The subnet the app integrates with (modules/network.bicep).')
+param subnetId string
 
 @description('Most instances Flex Consumption may scale out to.')
 @minValue(1)
@@ -75,7 +79,7 @@ var premiumSettings = [
   }
   {
     name: 'FUNCTIONS_WORKER_RUNTIME'
-    value: 'custom'
+    value: 'dotnet-isolated'
   }
 ]
 
@@ -90,9 +94,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: hostingPlan.id
     httpsOnly: true
+    virtualNetworkSubnetId: subnetId
+    vnetRouteAllEnabled: true
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      linuxFxVersion: flex ? null : 'DOTNET-ISOLATED|10.0'
       appSettings: flex ? commonSettings : concat(commonSettings, premiumSettings)
     }
     functionAppConfig: flex ? {
@@ -106,8 +113,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount

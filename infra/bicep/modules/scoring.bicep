@@ -1,5 +1,7 @@
 // The GPU scoring service: a Container Apps environment with a GPU workload profile and the service in it,
-// scaled from zero on HTTP load.
+// scaled from zero on HTTP load. The environment is internal: it has no public endpoint, only an address in
+// the private network's scoring subnet, and a private DNS zone resolves the service's name there. Logs go
+// to Log Analytics through a diagnostic setting, so no workspace key is fetched.
 param prefix string
 param location string
 param tags object
@@ -16,6 +18,10 @@ param image string
 @maxValue(20)
 param maxReplicas int
 
+@description('The private network (modules/network.bicep) and its subnet for the environment.')
+param vnetId string
+param subnetId string
+
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
   name: workspaceName
 }
@@ -26,11 +32,11 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   tags: tags
   properties: {
     appLogsConfiguration: {
-      destination: 'log-analytics'
-      logAnalyticsConfiguration: {
-        customerId: workspace.properties.customerId
-        sharedKey: workspace.listKeys().primarySharedKey
-      }
+      destination: 'azure-monitor'
+    }
+    vnetConfiguration: {
+      infrastructureSubnetId: subnetId
+      internal: true
     }
     workloadProfiles: [
       {
@@ -45,6 +51,31 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   }
 }
 
+resource logs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'logs'
+  scope: environment
+  properties: {
+    workspaceId: workspace.id
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// The zone's name is the environment's domain, known only once it exists: hence a module of its own.
+module dns 'scoring-dns.bicep' = {
+  name: 'scoring-dns'
+  params: {
+    domain: environment.properties.defaultDomain
+    staticIp: environment.properties.staticIp
+    vnetId: vnetId
+    tags: tags
+  }
+}
+
 resource service 'Microsoft.App/containerApps@2024-03-01' = {
   name: '${prefix}-scoring'
   location: location
@@ -56,6 +87,7 @@ resource service 'Microsoft.App/containerApps@2024-03-01' = {
     environmentId: environment.id
     workloadProfileName: 'gpu'
     configuration: {
+      // Reachable from the private network only: the environment itself is internal.
       ingress: {
         external: true
         targetPort: 8080
