@@ -86,7 +86,8 @@ JSON
 "$verdict" experiments start-aa "$experiment" >/dev/null
 echo "experiment $experiment: A/A phase, champion demo-champion@$version, challenger demo-challenger@$version"
 
-# From its own folder, as the Functions host starts it, so that it reads its appsettings.json. Reports are
+# From its own folder, so that it reads its appsettings.json; without the Functions host the app serves its
+# function classes from a plain ASP.NET Core host. Reports are
 # analysed afresh on every request here (Verdict:ReportMaxAge 0): the demo writes simulated traffic straight to
 # the log and reads the report at once, where a deployed app keeps each analysis for a minute.
 (cd "$work/app" && Verdict__DefaultModel="demo-champion@$version" Verdict__ReportMaxAge=00:00:00 exec ./Verdict.Functions --urls "http://127.0.0.1:$http_port") \
@@ -116,6 +117,13 @@ The stack is up: Azurite (blob $blob_port, queue $queue_port), the Functions app
   curl -s "$api/experiments/$experiment/report?format=md"
 
 The app also handles the queues score-requests (results to score-results), outcomes and replies.
+Messages are base64 of their JSON (host.json's messageEncoding); a plain one goes to <queue>-poison with
+the reason. With the Azure SDK for JavaScript (scripts/clients/queue-client.cjs):
+  export VERDICT_STORAGE_CONNECTION_STRING='$VERDICT_STORAGE_CONNECTION_STRING'
+  node $root/scripts/clients/queue-client.cjs send score-requests '{"id":"q-1","unit":"contact-9","experiment":"$experiment","body":"Call me tomorrow"}'
+  node $root/scripts/clients/queue-client.cjs send score-requests '{"id":"q-2","body":"sent as plain text"}' --plain
+  node $root/scripts/clients/queue-client.cjs receive score-results
+  node $root/scripts/clients/queue-client.cjs receive score-requests-poison
 Simulated A/A traffic for the demo experiment (written straight to its event log), then its report:
   export VERDICT_STORAGE_CONNECTION_STRING='$VERDICT_STORAGE_CONNECTION_STRING'
   $verdict simulate --experiment $experiment --units 2000
