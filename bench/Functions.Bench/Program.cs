@@ -36,6 +36,12 @@ using Verdict.Training.Demo;
 int seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 int messages = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3_000;
 int roundCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+string part = args.Length > 3 ? args[3] : "all";
+if (part is not ("all" or "http" or "queue"))
+{
+    Console.Error.WriteLine($"the fourth argument is the part to run: all, http or queue (not '{part}')");
+    return 2;
+}
 if (!File.Exists("/usr/bin/wrk"))
 {
     Console.Error.WriteLine("wrk is not installed: apt-get install wrk");
@@ -65,13 +71,16 @@ Console.WriteLine($"{texts.Count} texts from {Path.GetFileName(File.Exists(parak
     $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {WrkVersion()}");
 
 // 1. HTTP.
+WebApplication? http = null;
 int port = TestProcess.FreePort();
 string[] appArgs =
 [
     "--urls", $"http://127.0.0.1:{port}", $"--Verdict:StorageConnectionString={connection}", "--Verdict:DefaultModel=demo-champion@1",
     "--Verdict:LocalQueues=false", "--Logging:LogLevel:Default=Warning",
 ];
-var http = FunctionsApp.BuildLocal(appArgs);
+if (part is "all" or "http")
+{
+http = FunctionsApp.BuildLocal(appArgs);
 await http.StartAsync();
 string bodies = Path.Combine(work, "bodies.txt");
 File.WriteAllLines(bodies, texts.Select(t => JsonSerializer.Serialize(t)));
@@ -79,6 +88,19 @@ string url = $"http://127.0.0.1:{port}";
 // Warm-up, long enough on a small machine for tiered compilation to finish: JIT, model sessions, the log's first blob.
 Wrk(url, Script(bodies, delayMs: null), 20, 64);
 Wrk(url + "/api/hello", null, 5, 64);
+// A hello world that is a JSON POST: Kestrel in this process reads the same bodies into a JsonDocument and answers
+// with a canned score answer of the same size, so the edge's bare part is measured as well as hello's GET.
+int jsonPort = TestProcess.FreePort();
+var helloJson = WebApplication.CreateSlimBuilder(["--urls", $"http://127.0.0.1:{jsonPort}", "--Logging:LogLevel:Default=Warning"]).Build();
+byte[] cannedAnswer = System.Text.Encoding.UTF8.GetBytes("""{"scoringId":"1-1234-1764680000","intent":"positive","confidence":0.8123,"probabilities":{"positive":0.8123,"objection":0.0912,"unsubscribe":0.0411,"not-sure":0.0554},"experiment":"bench","arm":"challenger","model":"demo-challenger@1","latencyMs":0.052}""");
+helloJson.MapPost("/api/score", async (Microsoft.AspNetCore.Http.HttpRequest request) =>
+{
+    using var document = await JsonDocument.ParseAsync(request.Body);
+    return Microsoft.AspNetCore.Http.Results.Bytes(cannedAnswer, "application/json; charset=utf-8");
+});
+await helloJson.StartAsync();
+string jsonUrl = $"http://127.0.0.1:{jsonPort}";
+Wrk(jsonUrl, Script(bodies, delayMs: null), 5, 64);
 if (Environment.GetEnvironmentVariable("VERDICT_BENCH_HOLD") is { } hold)
 {
     File.WriteAllText(hold, $"{url} {bodies}");
@@ -91,18 +113,26 @@ if (Environment.GetEnvironmentVariable("VERDICT_BENCH_HOLD") is { } hold)
 }
 // Rounds of hello, model only and experiment in turn, so a slow spell of a shared machine falls on all three
 // routes alike; each ratio is taken within its round, and the median round is reported.
-var rounds = new List<(WrkResult Hello, WrkResult ModelOnly, WrkResult Score)>();
+var rounds = new List<(WrkResult Hello, WrkResult ModelOnly, WrkResult Score, WrkResult HelloJson)>();
+var appLog = http.Services.GetRequiredService<EventLogWriter>();
+var logBefore = appLog.Statistics;
 for (int round = 1; round <= roundCount; round++)
 {
     var roundHello = Wrk(url + "/api/hello", null, seconds, 64);
+    var roundJson = Wrk(jsonUrl, Script(bodies, delayMs: null), seconds, 64);
     var roundModel = Wrk(url, Script(bodies, delayMs: null, route: "\"model\":\"demo-champion@1\""), seconds, 64);
     var roundScore = Wrk(url, Script(bodies, delayMs: null), seconds, 64);
-    rounds.Add((roundHello, roundModel, roundScore));
+    rounds.Add((roundHello, roundModel, roundScore, roundJson));
     Console.WriteLine($"round {round}");
     Console.WriteLine($"  GET  /api/hello  (64 connections)      {roundHello}");
+    Console.WriteLine($"  POST hello JSON (bare Kestrel)        {roundJson}");
     Console.WriteLine($"  POST /api/score  model only, no log    {roundModel}");
     Console.WriteLine($"  POST /api/score  (64 connections)      {roundScore}");
 }
+var logAfter = appLog.Statistics;
+int eventsPerBlock = (int)Math.Max(1, (logAfter.EventsWritten - logBefore.EventsWritten) / Math.Max(1, logAfter.BlocksAppended - logBefore.BlocksAppended));
+var parts = await BarePartsAsync(eventsPerBlock);
+var core = await CoreAsync(http.Services.GetRequiredService<Verdict.Serving.EmailService>());
 double target = Median(rounds.Select(r => r.Score.Rate)) / 2;
 const int PacedConnections = 32;
 // Each connection waits its delay after each answer, so its cycle is the delay plus the latency and wrk's timer
@@ -127,63 +157,192 @@ Console.WriteLine(Ratio("score / hello throughput", rounds.Select(r => r.Score.R
 // What the ratios would be if the app had the cores to itself: hello's app CPU per request over the route's.
 Console.WriteLine(Ratio("app CPU per request, hello / model only", rounds.Select(r => r.Hello.Cpu.App / r.ModelOnly.Cpu.App)));
 Console.WriteLine(Ratio("app CPU per request, hello / experiment", rounds.Select(r => r.Hello.Cpu.App / r.Score.Cpu.App)));
+Console.WriteLine(F($"bare parts, CPU per email: featurize {parts.Featurize:F1} µs, bare InferenceSession.Run {parts.Run:F1} µs (champion and challenger alike), bare log append {parts.Append:F1} µs ({eventsPerBlock} events per block, as the app's log wrote them)"));
+Console.WriteLine(F($"the core alone (EmailService.ScoreAsync, no HTTP), CPU per email: A/B {core.Experiment:F1} µs, naming the model {core.ModelOnly:F1} µs"));
+Console.WriteLine(Ratio("app CPU per A/B request / (hello request + featurize + Run + log append)", rounds.Select(r => r.Score.Cpu.App / (r.Hello.Cpu.App + parts.Featurize + parts.Run + parts.Append))));
+Console.WriteLine(Ratio("app CPU per A/B request / (hello JSON POST + featurize + Run + log append)", rounds.Select(r => r.Score.Cpu.App / (r.HelloJson.Cpu.App + parts.Featurize + parts.Run + parts.Append))));
+await helloJson.StopAsync();
+await helloJson.DisposeAsync();
+}
+if (part is "http")
+{
+    return 0;
+}
 
-// 2. Queue path: the bare loop first, then the app, each on a fresh queue of the same messages, on an
-// Azurite of its own. After the HTTP runs' appends, the first one now and then spends a minute at 100 % CPU
-// sorting inside its metadata store, answering nobody (profiled; docs/benchmarks.md).
-using var queueAzurite = new AzuriteFixture();
-connection = queueAzurite.ConnectionString;
-await PrepareAsync(connection);
+// 2. Queue path: a bare receive-and-delete loop, the same loop sending each message's result before deleting it
+// (the storage work the queue contract itself asks for), and the app, each on an Azurite of its own: Azurite's
+// CPU per message grows with the messages it has seen, so sharing one would tax whichever runs last. Each loop
+// first drains a warm-up queue (JIT, connections), and the app's first messages are not counted.
 var settings = QueueSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
 string QueueMessage(int i) => JsonSerializer.Serialize(new { id = $"q-{i}", unit = $"qu-{i}", experiment = "bench", body = texts[i % texts.Count] });
-var bare = Queue("bare-bench");
-await bare.CreateIfNotExistsAsync();
-await FillAsync(bare, QueueMessage);
-var drain = Stopwatch.StartNew();
-await BareDrainAsync(bare, settings);
-double bareRate = messages / drain.Elapsed.TotalSeconds;
-await bare.DeleteAsync();
-
-var requests = Queue("score-requests");
-var results = Queue(QueueHandler.ResultQueue);
-await requests.CreateIfNotExistsAsync();
-await results.CreateIfNotExistsAsync();
-await FillAsync(requests, QueueMessage);
-var queued = FunctionsApp.BuildLocal(
-[
-    .. appArgs.Where(a => a != "--Verdict:LocalQueues=false" && !a.StartsWith("--Verdict:StorageConnectionString=", StringComparison.Ordinal)),
-    $"--Verdict:StorageConnectionString={connection}", "--Verdict:LocalQueues=true",
-]);
-var scorer = (IIntentScorer)queued.Services.GetService(typeof(IIntentScorer))!;
-await scorer.ScoreAsync(ModelReference.Parse("demo-champion@1"), "warm up", CancellationToken.None);
-await scorer.ScoreAsync(ModelReference.Parse("demo-challenger@1"), "warm up", CancellationToken.None);
-drain.Restart();
-await queued.StartAsync();
-// The longest time without progress, and the longest the poll itself waited for Azurite: a stall with a
-// prompt poll is the app's; a stall in which the poll waits too is Azurite answering nobody.
-int drained = 0;
-TimeSpan lastProgress = TimeSpan.Zero, longestStall = TimeSpan.Zero, longestPoll = TimeSpan.Zero;
-while (drained < messages)
-{
-    await Task.Delay(20);
-    var asked = drain.Elapsed;
-    int count = (await results.GetPropertiesAsync()).Value.ApproximateMessagesCount;
-    var now = drain.Elapsed;
-    longestPoll = now - asked > longestPoll ? now - asked : longestPoll;
-    longestStall = now - lastProgress > longestStall ? now - lastProgress : longestStall;
-    if (count > drained)
-    {
-        (drained, lastProgress) = (count, now);
-    }
-}
-double appRate = messages / drain.Elapsed.TotalSeconds;
-await queued.StopAsync();
-await queued.DisposeAsync();
-Console.WriteLine(F($"queue: app drains {appRate,7:F0} msg/s (score, durable log, result, delete); bare receive+delete {bareRate,7:F0} msg/s"));
-Console.WriteLine(F($"queue: app / bare = {appRate / bareRate:P1} ({messages} messages each, batch {settings.BatchSize}, new batch at {settings.NewBatchThreshold} in flight)"));
-Console.WriteLine(F($"queue: longest time without a new result during the app's drain: {longestStall.TotalSeconds:F1} s; longest wait for Azurite to answer the poll: {longestPoll.TotalSeconds:F1} s"));
+const int WarmUp = 300;
+var bareRun = await BareLoopAsync(withResults: false);
+var plumbingRun = await BareLoopAsync(withResults: true);
+var appRun = await AppDrainAsync();
+Console.WriteLine(F($"queue: bare receive+delete                {bareRun.Rate,7:F0} msg/s   CPU per message: {bareRun.Cpu}"));
+Console.WriteLine(F($"queue: bare receive+send result+delete    {plumbingRun.Rate,7:F0} msg/s   CPU per message: {plumbingRun.Cpu}"));
+Console.WriteLine(F($"queue: app (score, durable log, result, delete) {appRun.Rate,7:F0} msg/s   CPU per message: {appRun.Cpu}"));
+Console.WriteLine(F($"queue: the app's log: {appRun.Log.EventsWritten} events in {appRun.Log.BlocksAppended} appended blocks ({(double)appRun.Log.EventsWritten / Math.Max(1, appRun.Log.BlocksAppended):F1} per block)"));
+Console.WriteLine(F($"queue: app / bare receive+delete = {appRun.Rate / bareRun.Rate:P1}; app / bare receive+send+delete = {appRun.Rate / plumbingRun.Rate:P1} ({messages} messages each, batch {settings.BatchSize}, new batch at {settings.NewBatchThreshold} in flight)"));
+Console.WriteLine(F($"queue: longest time without a new result during the app's drain: {appRun.LongestStall.TotalSeconds:F1} s; longest wait for Azurite to answer the poll: {appRun.LongestPoll.TotalSeconds:F1} s"));
 Directory.Delete(work, recursive: true);
 return 0;
+
+// The bare parts of an A/B request, each in this process on one thread, CPU time per email: the featurizer and
+// InferenceSession.Run of the two models (half the emails each, as the experiment splits them), and an append of
+// scored-event lines to an append blob in blocks of the size the app's log wrote.
+async Task<(double Featurize, double Run, double Append)> BarePartsAsync(int eventsPerBlock)
+{
+    double featurize = 0, run = 0;
+    foreach (string package in packages)
+    {
+        using var model = Verdict.Scoring.Inference.OnnxIntentModel.Load(
+            await Verdict.Scoring.Packages.ModelPackage.ReadFolderAsync(package, CancellationToken.None), intraOpThreads: 1, useCuda: false);
+        var batches = texts.Select(t => model.Featurizer.Featurize([t])).ToArray();
+        featurize += CpuPerCall(texts.Count, i => model.Featurizer.Featurize([texts[i]]).Dispose()) / packages.Count;
+        run += CpuPerCall(texts.Count, i => model.RunRaw(batches[i], out _)) / packages.Count;
+        foreach (var batch in batches)
+        {
+            batch.Dispose();
+        }
+    }
+    var blob = new Azure.Storage.Blobs.Specialized.AppendBlobClient(azurite.ConnectionString, "bare-append", "bench.jsonl");
+    await new BlobContainerClient(azurite.ConnectionString, "bare-append").CreateIfNotExistsAsync();
+    await blob.CreateIfNotExistsAsync();
+    string line = """{"type":"scored","id":"12-3456-1764680000","ts":"2026-12-02T15:00:00.0000000Z","experiment":"bench","arm":"challenger","unit":"u12-3456-1764680000","model":"demo-challenger@1","intent":"positive","confidence":0.8123,"phase":"ab","latencyMs":0.412}""" + "\n";
+    byte[] block = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(line, eventsPerBlock)));
+    const int Blocks = 400;
+    for (int i = 0; i < 20; i++)
+    {
+        using var warm = new MemoryStream(block);
+        await blob.AppendBlockAsync(warm);
+    }
+    var before = Process.GetCurrentProcess().TotalProcessorTime;
+    for (int i = 0; i < Blocks; i++)
+    {
+        using var content = new MemoryStream(block);
+        await blob.AppendBlockAsync(content);
+    }
+    double append = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMicroseconds / (Blocks * (double)eventsPerBlock);
+    return (featurize, run, append);
+}
+
+// The core service called directly, one email per call with a new id each, as the routes call it: where the
+// app's CPU per request goes between the edge (HTTP, JSON) and the core (assign, score, answer, log).
+async Task<(double Experiment, double ModelOnly)> CoreAsync(Verdict.Serving.EmailService service)
+{
+    int n = 0;
+    double Measure(Func<int, Verdict.Serving.ScoreRequest> request) => CpuPerCall(texts.Count, i =>
+    {
+        var result = service.ScoreAsync([request(Interlocked.Increment(ref n))], durable: false, CancellationToken.None);
+        if (!result.IsCompletedSuccessfully)
+        {
+            result.AsTask().GetAwaiter().GetResult();
+        }
+    });
+    double experiment = Measure(i => new(F($"core-{i}"), F($"cu-{i}"), "bench", null, null, texts[i % texts.Count]));
+    double modelOnly = Measure(i => new(F($"core-m-{i}"), null, null, "demo-champion@1", null, texts[i % texts.Count]));
+    await http!.Services.GetRequiredService<EventLogWriter>().FlushAsync();
+    return (experiment, modelOnly);
+}
+
+// CPU time per call of this process, in µs, over enough passes of the items to take a second or more.
+static double CpuPerCall(int count, Action<int> call)
+{
+    for (int i = 0; i < Math.Min(count, 500); i++)
+    {
+        call(i);
+    }
+    int passes = 0;
+    var before = Process.GetCurrentProcess().TotalProcessorTime;
+    var clock = Stopwatch.StartNew();
+    while (clock.Elapsed < TimeSpan.FromSeconds(1))
+    {
+        for (int i = 0; i < count; i++)
+        {
+            call(i);
+        }
+        passes++;
+    }
+    return (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMicroseconds / ((double)passes * count);
+}
+
+// This process's and an Azurite's CPU time per message since the readings given.
+static string CpuPerMessage(TimeSpan app, AzuriteFixture storage, TimeSpan storageBefore, int count) => F(
+    $"app {(Process.GetCurrentProcess().TotalProcessorTime - app).TotalMicroseconds / count:F0} µs, Azurite {(storage.ProcessorTime - storageBefore).TotalMicroseconds / count:F0} µs");
+
+async Task<QueueRun> BareLoopAsync(bool withResults)
+{
+    using var storage = new AzuriteFixture();
+    string name = withResults ? "plumbing" : "bare";
+    var warm = Queue(storage, name + "-warm");
+    var queue = Queue(storage, name);
+    var sent = Queue(storage, name + "-results");
+    foreach (var q in new[] { warm, queue, sent })
+    {
+        await q.CreateIfNotExistsAsync();
+    }
+    await FillAsync(warm, QueueMessage, WarmUp);
+    await BareDrainAsync(warm, settings, withResults ? sent : null);
+    await FillAsync(queue, QueueMessage);
+    var clock = Stopwatch.StartNew();
+    var (app, azuriteBefore) = (Process.GetCurrentProcess().TotalProcessorTime, storage.ProcessorTime);
+    await BareDrainAsync(queue, settings, withResults ? sent : null);
+    return new QueueRun(messages / clock.Elapsed.TotalSeconds, CpuPerMessage(app, storage, azuriteBefore, messages), default!, TimeSpan.Zero, TimeSpan.Zero);
+}
+
+async Task<QueueRun> AppDrainAsync()
+{
+    using var storage = new AzuriteFixture();
+    await PrepareAsync(storage.ConnectionString);
+    var requests = Queue(storage, "score-requests");
+    var results = Queue(storage, QueueHandler.ResultQueue);
+    await requests.CreateIfNotExistsAsync();
+    await results.CreateIfNotExistsAsync();
+    await FillAsync(requests, QueueMessage, messages + WarmUp);
+    var app = FunctionsApp.BuildLocal(
+    [
+        .. appArgs.Where(a => a != "--Verdict:LocalQueues=false" && !a.StartsWith("--Verdict:StorageConnectionString=", StringComparison.Ordinal)),
+        $"--Verdict:StorageConnectionString={storage.ConnectionString}", "--Verdict:LocalQueues=true",
+    ]);
+    var scorer = app.Services.GetRequiredService<ScoringRuntime>().Scorer;
+    await scorer.ScoreAsync(ModelReference.Parse("demo-champion@1"), "warm up", CancellationToken.None);
+    await scorer.ScoreAsync(ModelReference.Parse("demo-challenger@1"), "warm up", CancellationToken.None);
+    var clock = Stopwatch.StartNew();
+    await app.StartAsync();
+    // The longest time without progress, and the longest the poll itself waited for Azurite: a stall with a
+    // prompt poll is the app's; a stall in which the poll waits too is Azurite answering nobody.
+    int drained = 0, counted = 0;
+    TimeSpan lastProgress = TimeSpan.Zero, longestStall = TimeSpan.Zero, longestPoll = TimeSpan.Zero;
+    (TimeSpan App, TimeSpan Azurite) before = default;
+    bool counting = false;
+    while (drained < messages + WarmUp)
+    {
+        if (!counting && drained >= WarmUp)
+        {
+            // The steady drain starts here: the clock, the CPU readings and the stall watch.
+            (counting, counted) = (true, messages + WarmUp - drained);
+            clock.Restart();
+            before = (Process.GetCurrentProcess().TotalProcessorTime, storage.ProcessorTime);
+            (lastProgress, longestStall, longestPoll) = (TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+        }
+        await Task.Delay(20);
+        var asked = clock.Elapsed;
+        int count = (await results.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        var now = clock.Elapsed;
+        longestPoll = now - asked > longestPoll ? now - asked : longestPoll;
+        longestStall = now - lastProgress > longestStall ? now - lastProgress : longestStall;
+        if (count > drained)
+        {
+            (drained, lastProgress) = (count, now);
+        }
+    }
+    var run = new QueueRun(counted / clock.Elapsed.TotalSeconds, CpuPerMessage(before.App, storage, before.Azurite, counted),
+        app.Services.GetRequiredService<EventLogWriter>().Statistics, longestStall, longestPoll);
+    await app.StopAsync();
+    await app.DisposeAsync();
+    return run;
+}
 
 // The demo models and experiment 'bench' in its A/B phase, in the account of the connection string.
 async Task PrepareAsync(string storage)
@@ -205,15 +364,15 @@ async Task PrepareAsync(string storage)
     await lifecycle.StartAbAsync("bench", null, "benchmark");
 }
 
-QueueClient Queue(string name) => new(connection, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+static QueueClient Queue(AzuriteFixture storage, string name) => new(storage.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
-async Task FillAsync(QueueClient queue, Func<int, string> message) =>
-    await Parallel.ForEachAsync(Enumerable.Range(0, messages), new ParallelOptions { MaxDegreeOfParallelism = 32 },
+async Task FillAsync(QueueClient queue, Func<int, string> message, int? count = null) =>
+    await Parallel.ForEachAsync(Enumerable.Range(0, count ?? messages), new ParallelOptions { MaxDegreeOfParallelism = 32 },
         async (i, ct) => await queue.SendMessageAsync(message(i), ct));
 
 // The plumbing alone, shaped like the listener: fetch a batch, delete each message concurrently, fetch the
 // next batch once no more than the threshold is in flight, until the queue is empty.
-static async Task BareDrainAsync(QueueClient queue, QueueSettings settings)
+static async Task BareDrainAsync(QueueClient queue, QueueSettings settings, QueueClient? results)
 {
     int inFlight = 0;
     using var finished = new SemaphoreSlim(0);
@@ -235,6 +394,10 @@ static async Task BareDrainAsync(QueueClient queue, QueueSettings settings)
             {
                 try
                 {
+                    if (results is not null)
+                    {
+                        await results.SendMessageAsync(m.MessageText);
+                    }
                     await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
                 }
                 finally
@@ -300,7 +463,7 @@ WrkResult Wrk(string url, string? script, int duration, int connections)
     string output = wrk.StandardOutput.ReadToEnd() + wrk.StandardError.ReadToEnd();
     wrk.WaitForExit();
     // The run's events reach storage before the figures are taken, so each run pays for its own log.
-    http.Services.GetRequiredService<EventLogWriter>().FlushAsync().GetAwaiter().GetResult();
+    http!.Services.GetRequiredService<EventLogWriter>().FlushAsync().GetAwaiter().GetResult();
     if (script is null)
     {
         File.Delete(summary);
@@ -366,6 +529,8 @@ static string Ratio(string name, IEnumerable<double> perRound)
     var ratios = perRound.ToArray();
     return F($"{name}: {Median(ratios):P1} (rounds: {string.Join(", ", ratios.Select(r => F($"{r:P1}")))})");
 }
+
+internal sealed record QueueRun(double Rate, string Cpu, EventLogWriterStatistics Log, TimeSpan LongestStall, TimeSpan LongestPoll);
 
 internal readonly record struct WrkResult(double Rate, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Non2xx, long SocketErrors,
     int Gen0, int Gen1, int Gen2, double GcPauseMs, double AllocatedPerRequest, CpuPerRequest Cpu)

@@ -6,6 +6,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Verdict.TestUtilities;
 
 namespace Verdict.Functions.Tests;
@@ -258,5 +259,76 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
         Assert.All(poisoned, p => Assert.Equal(1, p.GetProperty("dequeueCount").GetInt32()));
         Assert.Equal("js-1", Assert.Single(await fixture.LogAsync("log-js"), e => e.GetProperty("type").GetString() == "scored").GetProperty("id").GetString());
         Assert.True(await EventuallyAsync(async () => (await Queue("score-requests").GetPropertiesAsync()).Value.ApproximateMessagesCount == 0));
+    }
+
+    /// <summary>A GPU service that answers only when the test lets it, so a message can be held in hand.</summary>
+    private sealed class HeldGpu : HttpMessageHandler
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public Task Entered => _entered.Task;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void Release() => _released.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            _entered.TrySetResult();
+            await _released.Task.WaitAsync(cancellationToken);
+            const string Body = """{"model":"replies@3","results":[{"intent":"positive","confidence":0.97,"probabilities":{"positive":0.97,"objection":0.03}}]}""";
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(Body, Encoding.UTF8, "application/json") };
+        }
+    }
+
+    [Fact]
+    public async Task LocalListener_AMessageHeldPastHalfItsLease_HasTheLeaseRenewed_AndIsDeletedOnceWithTheRenewedReceipt()
+    {
+        using var meter = new MeterListener();
+        long renewals = 0;
+        meter.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Telemetry.Name && instrument.Name == "verdict.queue.lease_renewals")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref renewals, value));
+        meter.Start();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var gpu = new HeldGpu();
+        using var app = fixture.App("log-lease", settings: new Dictionary<string, string>
+        {
+            ["Verdict:LocalQueues"] = "true",
+            ["Verdict:HostJson"] = QuickHostJson(),
+            ["Verdict:ScoringServiceUrl"] = "http://gpu.test",
+            ["Verdict:GpuTimeout"] = "00:10:00",
+        }).WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.AddHttpClient<GpuScoringClient>().ConfigurePrimaryHttpMessageHandler(() => gpu);
+        }));
+        _ = app.Services;
+        var requests = Queue("score-requests");
+        await requests.CreateIfNotExistsAsync();
+        await requests.SendMessageAsync("""{"id":"lease-1","model":"replies@3","body":"Happy to chat next week"}""");
+        await gpu.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        clock.Advance(LocalQueueListener.Lease / 2);
+        Assert.True(await EventuallyAsync(() => Task.FromResult(Interlocked.Read(ref renewals) >= 1)), "the lease was not renewed");
+        gpu.Release();
+
+        var results = new List<JsonElement>();
+        Assert.True(await EventuallyAsync(async () =>
+        {
+            results.AddRange(await DrainAsync("score-results"));
+            return results.Count >= 1;
+        }));
+        Assert.Equal("lease-1", Assert.Single(results).GetProperty("scoringId").GetString());
+        Assert.True(await EventuallyAsync(async () => (await requests.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0), "the message was not deleted");
+        Assert.Equal(1, gpu.Calls);
     }
 }
