@@ -1,16 +1,19 @@
-// Functions app benchmark, with wrk (Debian package) on loopback and the app in this process:
+// Functions app benchmark, with wrk (Debian package) on loopback and the app (its local host) in this process:
 //   1. POST /api/score with real email texts in an A/B experiment (assign → score → answer → log) beside
-//      GET /api/hello of the same app, each at full speed, in rounds (three by default), then /api/score at
-//      half its median maximum rate for the latency tail; also /api/score naming the champion model (no
-//      experiment, nothing logged), to show what the model alone costs;
-//   2. the queue path: messages/s the app drains from score-requests (score, log, result, delete) beside
-//      a bare receive-and-delete loop with the same host.json batching, on the same Azurite.
+//      GET /api/hello of the same app and a hello-world JSON POST on bare Kestrel, each at full speed, in rounds
+//      (three by default), then /api/score at half its median maximum rate for the latency tail; also
+//      /api/score naming the champion model (no experiment, nothing logged). Then the bare parts of an A/B
+//      request, each on one thread in this process: featurize, bare InferenceSession.Run, a bare append of
+//      event lines; and the core service called directly. The app's CPU per A/B request is set beside the sum
+//      of the bare parts.
+//   2. the queue path: messages/s the app drains from score-requests (score, log, result, delete) beside a bare
+//      receive-and-delete loop, and the same loop sending each message's result, with the same host.json
+//      batching, each on an Azurite of its own.
 //
-//   dotnet run -c Release --project bench/Functions.Bench [-- SECONDS MESSAGES ROUNDS]
+//   dotnet run -c Release --project bench/Functions.Bench [-- SECONDS MESSAGES ROUNDS [all|http|queue]]
 //
 // Each wrk line also gives the app's garbage collections during that run, their total pause and the bytes it
-// allocated per request (the app runs in this process), and the CPU time per request of the app, of wrk and of
-// Azurite, which share the cores: the app's own figures give the ratio it would reach with the cores to itself.
+// allocated per request, and the CPU time per request of the app, of wrk and of Azurite, which share the cores.
 // For profiling by hand: VERDICT_BENCH_HOLD=FILE makes the bench, after its warm-up, write "URL BODIES-FILE" to
 // FILE and keep serving (printing GC counts and bytes allocated every 2 s) until FILE is deleted.
 //
