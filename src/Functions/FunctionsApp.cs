@@ -51,11 +51,6 @@ public static class FunctionsApp
         string urls = builder.Configuration["urls"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:7071";
         builder.WebHost.UseUrls(urls);
         builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServingJsonResolver.Instance);
-        });
         AddServices(builder.Services);
         builder.Services.AddHostedService<LocalQueueListener>();
         Telemetry.AddExport(builder.Services, builder.Configuration);
@@ -83,13 +78,15 @@ public static class FunctionsApp
     /// <summary>The services both hosts share: settings, storage, the scoring runtime, experiments, the event log, the core service, and the function classes.</summary>
     private static void AddServices(IServiceCollection services)
     {
-        services.AddSingleton(sp =>
+        services.ConfigureHttpJsonOptions(o =>
         {
-            var options = new FunctionsOptions();
-            sp.GetRequiredService<IConfiguration>().GetSection("Verdict").Bind(options);
-            options.Validate();
-            return options;
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Serving.ServingJson.Default);
         });
+        // Validated when the host starts (either host), so a bad setting stops the app with a message naming it.
+        services.AddOptions<FunctionsOptions>().BindConfiguration("Verdict").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FunctionsOptions>, FunctionsOptionsValidation>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<FunctionsOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         // Tokens for an identity-based account come from a TokenCredential registered by the host, if any.
         services.AddSingleton(sp => sp.GetRequiredService<FunctionsOptions>().ResolveStorage(sp.GetRequiredService<IConfiguration>(), sp.GetService<TokenCredential>()));

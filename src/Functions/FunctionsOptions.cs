@@ -1,4 +1,5 @@
 using Azure.Core;
+using Microsoft.Extensions.Options;
 using Verdict.Scoring.Hosting;
 
 namespace Verdict.Functions;
@@ -139,6 +140,23 @@ public sealed class FunctionsOptions
         if (DefaultModel is not null && !Scoring.ModelReference.TryParse(DefaultModel, out _))
         {
             throw new InvalidOperationException($"Verdict:DefaultModel '{DefaultModel}' is not name or name@version.");
+        }
+    }
+}
+
+/// <summary>Runs <see cref="FunctionsOptions.Validate"/> for the options system: its message, which names the setting, is the failure.</summary>
+internal sealed class FunctionsOptionsValidation : IValidateOptions<FunctionsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FunctionsOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
         }
     }
 }

@@ -110,6 +110,16 @@ public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<
         Assert.Equal(ScoringError.ExecutionProviderUnavailable, error.Error);
     }
 
+    [Fact]
+    public void ABadSetting_StopsTheAppAsItStarts_NamingTheSetting()
+    {
+        using var app = fixture.App("log-bad-setting", settings: new Dictionary<string, string> { ["Verdict:ReportMaxAge"] = "02:00:00" });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => app.Services);
+
+        Assert.Contains("Verdict:ReportMaxAge", error.Message, StringComparison.Ordinal);
+    }
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)

@@ -158,26 +158,7 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
     [Fact]
     public async Task LocalListener_AMessageThatAlwaysFails_EndsInThePoisonQueueAfterMaxDequeueCountWithItsReason()
     {
-        using var meter = new MeterListener();
-        long poisonedMetric = 0;
-        meter.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == Telemetry.Name && instrument.Name == "verdict.queue.poisoned")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        meter.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "queue" && (string?)tag.Value == "replies")
-                {
-                    Interlocked.Add(ref poisonedMetric, value);
-                }
-            }
-        });
-        meter.Start();
+        using var poisonedMetric = new MeasurementCount("verdict.queue.poisoned", queue: "replies");
         using var app = fixture.App("log-listen-fail", settings: new Dictionary<string, string>
         {
             ["Verdict:LocalQueues"] = "true",
@@ -206,7 +187,7 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
         Assert.Contains("not valid JSON", malformed.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.True(await EventuallyAsync(async () => (await replies.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0));
         Assert.Empty(await fixture.LogAsync("log-listen-fail"));
-        Assert.True(Interlocked.Read(ref poisonedMetric) >= 2);
+        Assert.True(poisonedMetric.Total >= 2);
     }
 
     /// <summary>Runs the JavaScript queue client (the Azure SDK for JavaScript) against this Azurite.</summary>
@@ -261,6 +242,40 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
         Assert.True(await EventuallyAsync(async () => (await Queue("score-requests").GetPropertiesAsync()).Value.ApproximateMessagesCount == 0));
     }
 
+    /// <summary>Adds up what the app's meter records on one instrument, for one queue when given.</summary>
+    private sealed class MeasurementCount : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _total;
+
+        public MeasurementCount(string instrument, string? queue = null)
+        {
+            _listener.InstrumentPublished = (published, l) =>
+            {
+                if (published.Meter.Name == Telemetry.Name && published.Name == instrument)
+                {
+                    l.EnableMeasurementEvents(published);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (queue is null || (tag.Key == "queue" && (string?)tag.Value == queue))
+                    {
+                        Interlocked.Add(ref _total, value);
+                        return;
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void Dispose() => _listener.Dispose();
+    }
+
     /// <summary>A GPU service that answers only when the test lets it, so a message can be held in hand.</summary>
     private sealed class HeldGpu : HttpMessageHandler
     {
@@ -287,17 +302,7 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
     [Fact]
     public async Task LocalListener_AMessageHeldPastHalfItsLease_HasTheLeaseRenewed_AndIsDeletedOnceWithTheRenewedReceipt()
     {
-        using var meter = new MeterListener();
-        long renewals = 0;
-        meter.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == Telemetry.Name && instrument.Name == "verdict.queue.lease_renewals")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        meter.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref renewals, value));
-        meter.Start();
+        using var renewals = new MeasurementCount("verdict.queue.lease_renewals");
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         var gpu = new HeldGpu();
         using var app = fixture.App("log-lease", settings: new Dictionary<string, string>
@@ -318,7 +323,7 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
         await gpu.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
         clock.Advance(LocalQueueListener.Lease / 2);
-        Assert.True(await EventuallyAsync(() => Task.FromResult(Interlocked.Read(ref renewals) >= 1)), "the lease was not renewed");
+        Assert.True(await EventuallyAsync(() => Task.FromResult(renewals.Total >= 1)), "the lease was not renewed");
         gpu.Release();
 
         var results = new List<JsonElement>();
