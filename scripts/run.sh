@@ -124,6 +124,7 @@ the reason. With the Azure SDK for JavaScript (scripts/clients/queue-client.cjs)
   node $root/scripts/clients/queue-client.cjs send score-requests '{"id":"q-2","body":"sent as plain text"}' --plain
   node $root/scripts/clients/queue-client.cjs receive score-results
   node $root/scripts/clients/queue-client.cjs receive score-requests-poison
+
 Simulated A/A traffic for the demo experiment (written straight to its event log), then its report:
   export VERDICT_STORAGE_CONNECTION_STRING='$VERDICT_STORAGE_CONNECTION_STRING'
   $verdict simulate --experiment $experiment --units 2000
