@@ -58,10 +58,10 @@ public sealed class FunctionsOptions
     public int IdempotencyEntries { get; set; } = 200_000;
 
     /// <summary>
-    /// Whether the app polls its queues itself (local mode). By default it does unless it runs under the
-    /// Functions host (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set), whose queue triggers call it instead.
+    /// Whether the local host polls the queues itself (default: it does). Under the Functions host this is not
+    /// read: the host's queue triggers call the queue functions.
     /// </summary>
-    public bool? LocalQueues { get; set; }
+    public bool LocalQueues { get; set; } = true;
 
     /// <summary>The <c>host.json</c> whose queue settings the local listeners follow; by default the one beside the app.</summary>
     public string? HostJson { get; set; }

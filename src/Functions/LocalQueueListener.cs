@@ -25,7 +25,7 @@ internal sealed class LocalQueueListener(IServiceProvider services, QueueHandler
 
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(50);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => options.LocalQueues == false
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => !options.LocalQueues
         ? Task.CompletedTask
         : Task.WhenAll(FunctionRoutes.Queues().Select(f => Task.Run(() => ListenAsync(f, stoppingToken), CancellationToken.None)));
 
