@@ -63,6 +63,12 @@ public sealed class FunctionsOptions
     /// </summary>
     public bool LocalQueues { get; set; } = true;
 
+    /// <summary>
+    /// How long a message the local listeners hold stays hidden from other consumers; renewed every half of it
+    /// while it is handled, so it matters only when the app dies holding it (default 1 minute; at least 2 s).
+    /// </summary>
+    public TimeSpan LocalQueueLease { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The <c>host.json</c> whose queue settings the local listeners follow; by default the one beside the app.</summary>
     public string? HostJson { get; set; }
 
@@ -136,6 +142,10 @@ public sealed class FunctionsOptions
         if (ReportMaxAge < TimeSpan.Zero || ReportMaxAge > TimeSpan.FromHours(1))
         {
             throw new InvalidOperationException($"Verdict:ReportMaxAge must be between 0 and 1 hour; it is {ReportMaxAge}.");
+        }
+        if (LocalQueueLease < TimeSpan.FromSeconds(2) || LocalQueueLease > TimeSpan.FromDays(7))
+        {
+            throw new InvalidOperationException($"Verdict:LocalQueueLease must be between 2 seconds and 7 days; it is {LocalQueueLease}.");
         }
         if (DefaultModel is not null && !Scoring.ModelReference.TryParse(DefaultModel, out _))
         {

@@ -21,7 +21,7 @@ internal sealed class LocalQueueListener(IServiceProvider services, QueueHandler
     ILogger<LocalQueueListener> log) : BackgroundService
 {
     /// <summary>How long a fetched message stays hidden from other consumers while it is handled; renewed every half of it.</summary>
-    internal static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    private TimeSpan Lease => options.LocalQueueLease;
 
     private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(50);
 

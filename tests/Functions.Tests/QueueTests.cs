@@ -322,7 +322,7 @@ public sealed class QueueTests(FunctionsFixture fixture) : IClassFixture<Functio
         await requests.SendMessageAsync("""{"id":"lease-1","model":"replies@3","body":"Happy to chat next week"}""");
         await gpu.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
-        clock.Advance(LocalQueueListener.Lease / 2);
+        clock.Advance(app.Services.GetRequiredService<FunctionsOptions>().LocalQueueLease / 2);
         Assert.True(await EventuallyAsync(() => Task.FromResult(renewals.Total >= 1)), "the lease was not renewed");
         gpu.Release();
 
