@@ -58,7 +58,11 @@ internal static class FunctionRoutes
                     IActionResult done => done,
                     _ => throw new InvalidOperationException($"{function.Name} returned {returned?.GetType().Name ?? "null"}; HTTP functions return IActionResult"),
                 };
-                await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())).ConfigureAwait(false);
+                // The functions' own results are minimal-API results as well (Edge): run them as such, with no MVC
+                // action context to build per request.
+                await (result is IResult direct
+                    ? direct.ExecuteAsync(context)
+                    : result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()))).ConfigureAwait(false);
             }).WithName(function.Name);
         }
     }
