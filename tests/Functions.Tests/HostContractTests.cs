@@ -149,4 +149,45 @@ public sealed class HostContractTests
         using var without = App();
         Assert.Null(without.Services.GetService<TracerProvider>());
     }
+
+    /// <summary>The arguments the Functions host starts a worker with, pointing at <paramref name="port"/> on loopback.</summary>
+    private static string[] HostArguments(int port) =>
+        [RepositoryPaths.BuiltProgram("Functions"), "--functions-uri", $"http://127.0.0.1:{port}/", "--functions-worker-id", "w-1",
+         "--functions-request-id", "r-1", "--functions-grpc-max-message-length", "2147483647"];
+
+    [Fact]
+    public async Task StartedAsTheFunctionsHostStartsIt_TheAppIsTheIsolatedWorker_AndCallsTheHost()
+    {
+        using var host = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        host.Start();
+        int port = ((System.Net.IPEndPoint)host.LocalEndpoint).Port;
+        using var worker = TestProcess.StartServer("dotnet", HostArguments(port), new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+        }, Path.GetDirectoryName(RepositoryPaths.BuiltProgram("Functions")));
+        try
+        {
+            // The local host never dials out; the worker opens its gRPC stream to the host first thing.
+            using var connection = await host.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(connection.Connected);
+        }
+        finally
+        {
+            worker.Kill(entireProcessTree: true);
+            await worker.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task StartedByTheFunctionsHost_ABadSetting_StopsTheWorkerNamingIt()
+    {
+        var (code, stdout, stderr) = await TestProcess.RunAsync("dotnet", HostArguments(TestProcess.FreePort()), TimeSpan.FromMinutes(1), new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+            ["Verdict__ReportMaxAge"] = "02:00:00",
+        });
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("Verdict:ReportMaxAge", stdout + stderr, StringComparison.Ordinal);
+    }
 }
