@@ -1,16 +1,15 @@
-using Azure.Core;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Azure.Core;
+using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Options;
 using Polly;
-using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Events;
 using Verdict.Experimentation.Experiments;
 using Verdict.Scoring;
 using Verdict.Scoring.Hosting;
 using Verdict.Serving;
-using Microsoft.Azure.Functions.Worker.Builder;
 
 namespace Verdict.Functions;
 
