@@ -1,4 +1,5 @@
 using System.Reflection;
+using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
@@ -10,7 +11,8 @@ namespace Verdict.Functions;
 /// The function classes as the local host serves them, read from the same attributes the Functions host reads
 /// (through the worker SDK's generated metadata): every <c>[Function]</c> method with an <c>[HttpTrigger]</c>
 /// parameter becomes a route under <c>/api/</c> with its methods, and every one with a <c>[QueueTrigger]</c> a
-/// queue the local listeners consume. No route or queue is declared twice.
+/// queue the local listeners consume, each called with its arguments bound as the host binds them. No route
+/// or queue is declared twice.
 /// </summary>
 internal static class FunctionRoutes
 {
@@ -64,6 +66,26 @@ internal static class FunctionRoutes
                     ? direct.ExecuteAsync(context)
                     : result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()))).ConfigureAwait(false);
             }).WithName(function.Name);
+        }
+    }
+
+    /// <summary>Calls a queue function as the host would: the class from the container, the message, and no cancellation (a message in hand is finished). Gives its output message, if any.</summary>
+    public static async Task<string?> InvokeAsync(IServiceProvider services, QueueFunction function, QueueMessage message)
+    {
+        object target = services.GetRequiredService(function.Method.DeclaringType!);
+        object?[] arguments = Array.ConvertAll(function.Method.GetParameters(), p =>
+            p.ParameterType == typeof(QueueMessage) ? message
+            : p.ParameterType == typeof(CancellationToken) ? (object)CancellationToken.None
+            : throw new InvalidOperationException($"the local host cannot bind {function.Name}'s parameter {p.Name} ({p.ParameterType.Name})"));
+        switch (function.Method.Invoke(target, arguments))
+        {
+            case Task<string?> withOutput:
+                return await withOutput.ConfigureAwait(false);
+            case Task done:
+                await done.ConfigureAwait(false);
+                return null;
+            default:
+                throw new InvalidOperationException($"{function.Name} is not asynchronous; queue functions return Task or Task<string?>");
         }
     }
 

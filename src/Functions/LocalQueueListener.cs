@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -129,12 +128,14 @@ internal sealed class LocalQueueListener(IServiceProvider services, QueueHandler
                 {
                     if (QueueMessageText.TryDecode(message.MessageText, settings.Base64, out string text, out string reason))
                     {
-                        output = await InvokeAsync(function, QueuesModelFactory.QueueMessage(
+                        output = await FunctionRoutes.InvokeAsync(services, function, QueuesModelFactory.QueueMessage(
                             message.MessageId, message.PopReceipt, text, message.DequeueCount, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn)).ConfigureAwait(false);
                     }
-                    else
+                    else if ((await handler.RejectAsync(queue.Name, message.MessageText, message.DequeueCount, reason, CancellationToken.None).ConfigureAwait(false))
+                        is { Outcome: QueueOutcome.Retry, Reason: var unwritten })
                     {
-                        await handler.RejectAsync(queue.Name, message.MessageText, message.DequeueCount, reason, CancellationToken.None).ConfigureAwait(false);
+                        // The poison queue could not be written: keep the message rather than delete it unrecorded.
+                        throw new QueueRetryException(unwritten ?? reason);
                     }
                 }
                 catch (Exception ex)
@@ -149,9 +150,13 @@ internal sealed class LocalQueueListener(IServiceProvider services, QueueHandler
             }
             if (failure is not null)
             {
-                string name = queue.Name, error = failure.Message;
-                log.LogWarning("{Queue} message {Id}: delivery {DequeueCount} failed ({Error}); visible again in {Delay}", name, message.MessageId,
-                    message.DequeueCount, error, settings.VisibilityTimeout);
+                if (failure is not QueueRetryException)
+                {
+                    // A retry the handler asked for is logged there, with its reason; anything else is logged here.
+                    string name = queue.Name, error = failure.Message;
+                    log.LogWarning("{Queue} message {Id}: delivery {DequeueCount} failed ({Error}); visible again in {Delay}", name, message.MessageId,
+                        message.DequeueCount, error, settings.VisibilityTimeout);
+                }
                 await queue.UpdateMessageAsync(lease.MessageId, lease.PopReceipt, visibilityTimeout: settings.VisibilityTimeout).ConfigureAwait(false);
                 return;
             }
@@ -167,26 +172,6 @@ internal sealed class LocalQueueListener(IServiceProvider services, QueueHandler
             // Storage failed (or its retries ran out): the message reappears after its lease and is handled
             // again; scoring is idempotent by id.
             log.LogWarning("{Queue} message {Id}: storage failed ({Error}); it will be delivered again", queue.Name, message.MessageId, ex.Message);
-        }
-    }
-
-    /// <summary>Calls the function as the host would: the class from the container, the message, and no cancellation (a message in hand is finished).</summary>
-    private async Task<string?> InvokeAsync(FunctionRoutes.QueueFunction function, QueueMessage message)
-    {
-        object target = services.GetRequiredService(function.Method.DeclaringType!);
-        object?[] arguments = Array.ConvertAll(function.Method.GetParameters(), p =>
-            p.ParameterType == typeof(QueueMessage) ? message
-            : p.ParameterType == typeof(CancellationToken) ? (object)CancellationToken.None
-            : throw new InvalidOperationException($"the local listener cannot bind {function.Name}'s parameter {p.Name} ({p.ParameterType.Name})"));
-        switch (function.Method.Invoke(target, arguments))
-        {
-            case Task<string?> withOutput:
-                return await withOutput.ConfigureAwait(false);
-            case Task done:
-                await done.ConfigureAwait(false);
-                return null;
-            default:
-                throw new InvalidOperationException($"{function.Name} is not asynchronous; queue functions return Task or Task<string?>");
         }
     }
 

@@ -54,10 +54,9 @@ internal sealed class QueueHandler(EmailService service, QueueClients queues, Qu
         using var activity = Telemetry.Source.StartActivity("queue " + queue, ActivityKind.Consumer);
         activity?.SetTag("messaging.destination.name", queue);
         activity?.SetTag("messaging.message.delivery_count", dequeueCount);
-        var queueTag = new KeyValuePair<string, object?>("queue", queue);
         if (inserted is { } sent)
         {
-            Telemetry.QueueLag.Record(Math.Max(0, (time.GetUtcNow() - sent).TotalSeconds), queueTag);
+            Telemetry.QueueLag.Record(Math.Max(0, (time.GetUtcNow() - sent).TotalSeconds), new KeyValuePair<string, object?>("queue", queue));
         }
         QueueResult result;
         try
@@ -75,14 +74,12 @@ internal sealed class QueueHandler(EmailService service, QueueClients queues, Qu
                 ? await PoisonAsync(queue, text, dequeueCount, $"failed {dequeueCount} deliveries; last: {reason}", ct).ConfigureAwait(false)
                 : new QueueResult(QueueOutcome.Retry, Reason: reason);
         }
-        Telemetry.QueueMessages.Add(1, queueTag, new("result", result.Outcome.ToString().ToLowerInvariant()));
         activity?.SetTag("verdict.queue.result", result.Outcome.ToString());
         if (result.Outcome != QueueOutcome.Succeeded)
         {
             activity?.SetStatus(ActivityStatusCode.Error, result.Reason);
-            log.LogWarning("{Queue} message, delivery {DequeueCount}: {Outcome}: {Reason}", queue, dequeueCount, result.Outcome, result.Reason);
         }
-        return result;
+        return Record(queue, dequeueCount, result);
     }
 
     private async Task<byte[]?> RunAsync(string queue, JsonElement message, CancellationToken ct)
@@ -126,9 +123,17 @@ internal sealed class QueueHandler(EmailService service, QueueClients queues, Qu
     /// </summary>
     public async Task<QueueResult> RejectAsync(string queue, string raw, long dequeueCount, string reason, CancellationToken ct)
     {
-        var result = await PoisonAsync(queue, raw, dequeueCount, reason, ct).ConfigureAwait(false);
+        return Record(queue, dequeueCount, await PoisonAsync(queue, raw, dequeueCount, reason, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Counts what became of a message, and says why when it was not handled.</summary>
+    private QueueResult Record(string queue, long dequeueCount, QueueResult result)
+    {
         Telemetry.QueueMessages.Add(1, new KeyValuePair<string, object?>("queue", queue), new("result", result.Outcome.ToString().ToLowerInvariant()));
-        log.LogWarning("{Queue} message, delivery {DequeueCount}: {Outcome}: {Reason}", queue, dequeueCount, result.Outcome, result.Reason);
+        if (result.Outcome != QueueOutcome.Succeeded)
+        {
+            log.LogWarning("{Queue} message, delivery {DequeueCount}: {Outcome}: {Reason}", queue, dequeueCount, result.Outcome, result.Reason);
+        }
         return result;
     }
 

@@ -47,9 +47,6 @@ internal static class QueueMessageText
         }
     }
 
-    /// <summary>The wire form of <paramref name="utf8"/> under the encoding.</summary>
-    public static string Encode(ReadOnlySpan<byte> utf8, bool base64) => base64 ? Convert.ToBase64String(utf8) : Encoding.UTF8.GetString(utf8);
-
     /// <summary>The wire form of <paramref name="text"/> under the encoding.</summary>
     public static string Encode(string text, bool base64) => base64 ? Convert.ToBase64String(Encoding.UTF8.GetBytes(text)) : text;
 }
