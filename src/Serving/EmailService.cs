@@ -11,7 +11,7 @@ using Verdict.Scoring.Hosting;
 namespace Verdict.Serving;
 
 /// <summary>
-/// What happens to an email, whatever carried it (an HTTP route, a queue message, the simulator): assign the
+/// What happens to an email, whatever carried it (an HTTP route or a queue message): assign the
 /// arm, score, answer, log. Requests are typed records; a refused one is a <see cref="ServiceError"/> naming
 /// the field, and nothing of it is scored or logged. Scoring is idempotent by scoring id (a repeat returns the
 /// first answer and logs nothing new), and so is template assignment by message id. Email text is scored and
@@ -69,29 +69,27 @@ public sealed class EmailService
     public async ValueTask<ServiceResult<byte[][]>> ScoreAsync(IReadOnlyList<ScoreRequest> emails, bool durable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(emails);
-        var requests = new Email[emails.Count];
-        for (int i = 0; i < requests.Length; i++)
+        for (int i = 0; i < emails.Count; i++)
         {
-            if (Validate(emails[i], emails.Count == 1 ? null : i) is { } invalid)
+            if (Validate(emails[i], Item(emails, i)) is { } invalid)
             {
                 return invalid;
             }
-            requests[i] = new Email(emails[i], emails.Count == 1 ? null : i);
         }
-        if (requests.Length > 1)
+        if (emails.Count > 1)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var r in requests)
+            for (int i = 0; i < emails.Count; i++)
             {
-                if (r.Request.Id is { } id && !seen.Add(id))
+                if (emails[i].Id is { } id && !seen.Add(id))
                 {
-                    return new ServiceError(ServiceErrorReason.Invalid, "id", $"id '{id}' appears twice in the batch", r.Item);
+                    return new ServiceError(ServiceErrorReason.Invalid, "id", $"id '{id}' appears twice in the batch", i);
                 }
             }
         }
         try
         {
-            return await ScoreValidAsync(requests, durable, cancellationToken).ConfigureAwait(false);
+            return await ScoreValidAsync(emails, durable, cancellationToken).ConfigureAwait(false);
         }
         catch (Refusal refusal)
         {
@@ -99,19 +97,22 @@ public sealed class EmailService
         }
     }
 
-    private async ValueTask<byte[][]> ScoreValidAsync(Email[] requests, bool durable, CancellationToken ct)
+    /// <summary>An item's index for a refusal: none in a call of one email.</summary>
+    private static int? Item<T>(IReadOnlyList<T> items, int index) => items.Count == 1 ? null : index;
+
+    private async ValueTask<byte[][]> ScoreValidAsync(IReadOnlyList<ScoreRequest> requests, bool durable, CancellationToken ct)
     {
-        var answers = new byte[requests.Length][];
-        var ids = new string[requests.Length];
-        var events = new List<LogEvent>(requests.Length);
+        var answers = new byte[requests.Count][];
+        var ids = new string[requests.Count];
+        var events = new List<LogEvent>(requests.Count);
         List<(int Index, string Id, TaskCompletionSource<byte[]> Answer)>? claimed = null;
         List<(int Index, Task<byte[]> Answer)>? elsewhere = null;
         try
         {
-            for (int i = 0; i < requests.Length; i++)
+            for (int i = 0; i < requests.Count; i++)
             {
                 var r = requests[i];
-                if (r.Request.Id is { } id)
+                if (r.Id is { } id)
                 {
                     if (_scored.GetJson(id) is { } earlier)
                     {
@@ -132,7 +133,7 @@ public sealed class EmailService
                         continue;
                     }
                 }
-                (var response, var scored) = await ScoreOneAsync(r, ct).ConfigureAwait(false);
+                (var response, var scored) = await ScoreOneAsync(r, Item(requests, i), ct).ConfigureAwait(false);
                 ids[i] = response.ScoringId;
                 answers[i] = JsonSerializer.SerializeToUtf8Bytes(response, ServingJson.Default.ScoreResponse);
                 if (scored is not null)
@@ -188,7 +189,7 @@ public sealed class EmailService
         for (int i = 0; i < outcomes.Count; i++)
         {
             var o = outcomes[i];
-            int? item = outcomes.Count == 1 ? null : i;
+            int? item = Item(outcomes, i);
             if ((Required(o.ScoringId, "scoringId", 128, item) ?? Optional(o.TrueIntent, "trueIntent", 128, item) ?? Optional(o.Experiment, "experiment", 128, item)) is { } invalid)
             {
                 return invalid;
@@ -266,9 +267,8 @@ public sealed class EmailService
         }
     }
 
-    private async ValueTask<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(Email email, CancellationToken ct)
+    private async ValueTask<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(ScoreRequest r, int? item, CancellationToken ct)
     {
-        var r = email.Request;
         long start = Stopwatch.GetTimestamp();
         using var activity = ServingTelemetry.Source.StartActivity("score");
         string id = r.Id ?? Guid.NewGuid().ToString("N");
@@ -277,16 +277,16 @@ public sealed class EmailService
         if (r.Experiment is { } experiment)
         {
             assignment = await _assigner.AssignAsync(experiment, r.Unit ?? id, ct).ConfigureAwait(false)
-                ?? throw new Refusal(new(ServiceErrorReason.NotFound, "experiment", $"there is no experiment '{experiment}'", email.Item));
+                ?? throw new Refusal(new(ServiceErrorReason.NotFound, "experiment", $"there is no experiment '{experiment}'", item));
             model = ModelReference.Parse(assignment.Serves);
         }
         else if (r.Model is { } named)
         {
-            model = ModelReference.TryParse(named, out var parsed) ? parsed : throw new Refusal(new(ServiceErrorReason.Invalid, "model", $"'{named}' is not name or name@version", email.Item));
+            model = ModelReference.TryParse(named, out var parsed) ? parsed : throw new Refusal(new(ServiceErrorReason.Invalid, "model", $"'{named}' is not name or name@version", item));
         }
         else
         {
-            model = DefaultModel("experiment", email.Item);
+            model = DefaultModel("experiment", item);
         }
         string field = r.Experiment is null ? "model" : "experiment";
         string text = r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
@@ -301,16 +301,16 @@ public sealed class EmailService
             }
             else
             {
-                var instead = FallbackModel(assignment, field, email.Item);
+                var instead = FallbackModel(assignment, field, item);
                 _logger.LogWarning("{Model} unavailable, scored with {Fallback}: {Reason}", model, instead, remote.Failure);
                 ServingTelemetry.GpuFallbacks.Add(1, new KeyValuePair<string, object?>("model", model.ToString()));
-                score = await ScoreTextAsync(instead, text, field, email.Item, ct).ConfigureAwait(false);
+                score = await ScoreTextAsync(instead, text, field, item, ct).ConfigureAwait(false);
                 fallback = true;
             }
         }
         else
         {
-            score = await ScoreTextAsync(model, text, field, email.Item, ct).ConfigureAwait(false);
+            score = await ScoreTextAsync(model, text, field, item, ct).ConfigureAwait(false);
         }
         double latency = Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds, 3);
         ServingTelemetry.ScoreDuration.Record(latency,
@@ -398,8 +398,6 @@ public sealed class EmailService
 
     private static ServiceError? Required(string? value, string field, int maxLength, int? item) =>
         value is null ? new(ServiceErrorReason.Invalid, field, $"{field} is required", item) : Optional(value, field, maxLength, item);
-
-    private readonly record struct Email(ScoreRequest Request, int? Item);
 
     /// <summary>A refusal found deep in a call, carried to the public method that returns it; it never leaves this class.</summary>
     private sealed class Refusal(ServiceError error) : Exception(error.Message)
