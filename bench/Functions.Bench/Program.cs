@@ -185,7 +185,8 @@ var appRun = await AppDrainAsync();
 Console.WriteLine(F($"queue: bare receive+delete                {bareRun.Rate,7:F0} msg/s   CPU per message: {bareRun.Cpu}"));
 Console.WriteLine(F($"queue: bare receive+send result+delete    {plumbingRun.Rate,7:F0} msg/s   CPU per message: {plumbingRun.Cpu}"));
 Console.WriteLine(F($"queue: app (score, durable log, result, delete) {appRun.Rate,7:F0} msg/s   CPU per message: {appRun.Cpu}"));
-Console.WriteLine(F($"queue: the app's log: {appRun.Log.EventsWritten} events in {appRun.Log.BlocksAppended} appended blocks ({(double)appRun.Log.EventsWritten / Math.Max(1, appRun.Log.BlocksAppended):F1} per block)"));
+var appLogged = appRun.Log!;
+Console.WriteLine(F($"queue: the app's log: {appLogged.EventsWritten} events in {appLogged.BlocksAppended} appended blocks ({(double)appLogged.EventsWritten / Math.Max(1, appLogged.BlocksAppended):F1} per block)"));
 Console.WriteLine(F($"queue: app / bare receive+delete = {appRun.Rate / bareRun.Rate:P1}; app / bare receive+send+delete = {appRun.Rate / plumbingRun.Rate:P1} ({messages} messages each, batch {settings.BatchSize}, new batch at {settings.NewBatchThreshold} in flight)"));
 Console.WriteLine(F($"queue: longest time without a new result during the app's drain: {appRun.LongestStall.TotalSeconds:F1} s; longest wait for Azurite to answer the poll: {appRun.LongestPoll.TotalSeconds:F1} s"));
 Directory.Delete(work, recursive: true);
@@ -291,7 +292,7 @@ async Task<QueueRun> BareLoopAsync(bool withResults)
     var clock = Stopwatch.StartNew();
     var (app, azuriteBefore) = (Process.GetCurrentProcess().TotalProcessorTime, storage.ProcessorTime);
     await BareDrainAsync(queue, settings, withResults ? sent : null);
-    return new QueueRun(messages / clock.Elapsed.TotalSeconds, CpuPerMessage(app, storage, azuriteBefore, messages), default!, TimeSpan.Zero, TimeSpan.Zero);
+    return new QueueRun(messages / clock.Elapsed.TotalSeconds, CpuPerMessage(app, storage, azuriteBefore, messages));
 }
 
 async Task<QueueRun> AppDrainAsync()
@@ -533,7 +534,8 @@ static string Ratio(string name, IEnumerable<double> perRound)
     return F($"{name}: {Median(ratios):P1} (rounds: {string.Join(", ", ratios.Select(r => F($"{r:P1}")))})");
 }
 
-internal sealed record QueueRun(double Rate, string Cpu, EventLogWriterStatistics Log, TimeSpan LongestStall, TimeSpan LongestPoll);
+/// <summary>A queue loop's drain rate and CPU per message; for the app also its log's statistics and its longest stall and poll.</summary>
+internal sealed record QueueRun(double Rate, string Cpu, EventLogWriterStatistics? Log = null, TimeSpan LongestStall = default, TimeSpan LongestPoll = default);
 
 internal readonly record struct WrkResult(double Rate, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Non2xx, long SocketErrors,
     int Gen0, int Gen1, int Gen2, double GcPauseMs, double AllocatedPerRequest, CpuPerRequest Cpu)

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Mvc;
-using Verdict.Serving;
 
 namespace Verdict.Functions;
 
@@ -31,8 +30,4 @@ internal sealed class Edge(IResult result) : IActionResult, IResult
             return new Edge(new RequestProblem("$", bad.Message, bad.StatusCode).ToResult());
         }
     }
-
-    /// <summary>The service's value, or its refusal thrown as the edge's problem (caught by <see cref="RunAsync"/> or a queue function).</summary>
-    public static T Value<T>(ServiceResult<T> result, bool array) =>
-        result.Succeeded ? result.Value : throw RequestProblem.From(result.Error, array);
 }

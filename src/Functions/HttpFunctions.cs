@@ -29,7 +29,7 @@ internal sealed class HttpFunctions(EmailService service, FunctionsOptions optio
         {
             using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
             var answers = await service.ScoreAsync([RequestReader.Score(RequestReader.Object(body.Root), "")], options.DurableHttpLogging, cancellationToken).ConfigureAwait(false);
-            return new JsonBytes(Edge.Value(answers, array: false)[0]);
+            return new JsonBytes(RequestProblem.ValueOf(answers, array: false)[0]);
         });
 
     [Function("score-batch")]
@@ -43,7 +43,7 @@ internal sealed class HttpFunctions(EmailService service, FunctionsOptions optio
             }
             var emails = RequestReader.ObjectOrArray(body.Root, options.MaxBatch).ConvertAll(e => RequestReader.Score(e.Item, e.Path));
             var answers = await service.ScoreAsync(emails, options.DurableHttpLogging, cancellationToken).ConfigureAwait(false);
-            return new JsonBytes(JsonArray(Edge.Value(answers, array: true)));
+            return new JsonBytes(JsonArray(RequestProblem.ValueOf(answers, array: true)));
         });
 
     [Function("outcomes")]
@@ -53,7 +53,7 @@ internal sealed class HttpFunctions(EmailService service, FunctionsOptions optio
             using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
             var outcomes = RequestReader.ObjectOrArray(body.Root, options.MaxBatch).ConvertAll(o => RequestReader.Outcome(o.Item, o.Path));
             var recorded = await service.RecordOutcomesAsync(outcomes, options.DurableHttpLogging, cancellationToken).ConfigureAwait(false);
-            return Results.Accepted(value: new { recorded = Edge.Value(recorded, body.Root.ValueKind == JsonValueKind.Array) });
+            return Results.Accepted(value: new { recorded = RequestProblem.ValueOf(recorded, body.Root.ValueKind == JsonValueKind.Array) });
         });
 
     [Function("templates-assign")]
@@ -62,7 +62,7 @@ internal sealed class HttpFunctions(EmailService service, FunctionsOptions optio
         {
             using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
             var assigned = await service.AssignTemplateAsync(RequestReader.Template(RequestReader.Object(body.Root)), options.DurableHttpLogging, cancellationToken).ConfigureAwait(false);
-            return Results.Ok(Edge.Value(assigned, array: false));
+            return Results.Ok(RequestProblem.ValueOf(assigned, array: false));
         });
 
     [Function("replies")]
@@ -71,7 +71,7 @@ internal sealed class HttpFunctions(EmailService service, FunctionsOptions optio
         {
             using var body = await RequestReader.ReadAsync(request, options.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
             var reply = await service.RecordReplyAsync(RequestReader.Reply(RequestReader.Object(body.Root)), options.DurableHttpLogging, cancellationToken).ConfigureAwait(false);
-            return Results.Ok(Edge.Value(reply, array: false));
+            return Results.Ok(RequestProblem.ValueOf(reply, array: false));
         });
 
     [Function("report")]

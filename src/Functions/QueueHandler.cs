@@ -87,13 +87,13 @@ internal sealed class QueueHandler(EmailService service, QueueClients queues, Qu
         switch (queue)
         {
             case ScoreRequests:
-                return Edge.Value(await service.ScoreAsync([RequestReader.Score(RequestReader.Object(message), "")], durable: true, ct).ConfigureAwait(false), array: false)[0];
+                return RequestProblem.ValueOf(await service.ScoreAsync([RequestReader.Score(RequestReader.Object(message), "")], durable: true, ct).ConfigureAwait(false), array: false)[0];
             case Outcomes:
                 var outcomes = RequestReader.ObjectOrArray(message, options.MaxBatch).ConvertAll(o => RequestReader.Outcome(o.Item, o.Path));
-                Edge.Value(await service.RecordOutcomesAsync(outcomes, durable: true, ct).ConfigureAwait(false), message.ValueKind == JsonValueKind.Array);
+                RequestProblem.ValueOf(await service.RecordOutcomesAsync(outcomes, durable: true, ct).ConfigureAwait(false), message.ValueKind == JsonValueKind.Array);
                 return null;
             case Replies:
-                Edge.Value(await service.RecordReplyAsync(RequestReader.Reply(RequestReader.Object(message)), durable: true, ct).ConfigureAwait(false), array: false);
+                RequestProblem.ValueOf(await service.RecordReplyAsync(RequestReader.Reply(RequestReader.Object(message)), durable: true, ct).ConfigureAwait(false), array: false);
                 return null;
             default:
                 throw new ArgumentOutOfRangeException(nameof(queue), queue, "not a queue of this app");

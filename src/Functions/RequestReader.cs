@@ -25,6 +25,10 @@ internal sealed class RequestProblem(string field, string message, int status = 
         _ => throw new ArgumentOutOfRangeException(nameof(error), error.Reason, "not a reason the edge knows"),
     });
 
+    /// <summary>The service's value, or its refusal thrown as the edge's problem (caught by <see cref="Edge.RunAsync"/> for HTTP, by <see cref="QueueHandler"/> for a queue message).</summary>
+    public static T ValueOf<T>(ServiceResult<T> result, bool array) =>
+        result.Succeeded ? result.Value : throw From(result.Error, array);
+
     /// <summary>Whether the same message could succeed later (a model or experiment published since, a GPU service back up): a queue retries it; anything else is poisoned at once.</summary>
     public bool MayPassLater => Status is StatusCodes.Status404NotFound or StatusCodes.Status503ServiceUnavailable;
 
