@@ -23,32 +23,34 @@ public static class IntentTrainer
         ArgumentNullException.ThrowIfNull(options);
         progress ??= _ => { };
         var clock = Stopwatch.StartNew();
-        var examples = LabelledCsvReader.Read(options.DataPath, options.TextColumn, options.LabelColumn, options.SplitColumn);
-        var (train, test) = Split(examples, options);
-        var labels = train.Select(e => e.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (labels.Length < 2)
-        {
-            throw new TrainingDataException(options.DataPath, 0, $"training needs at least two labels; the train split has {labels.Length}");
-        }
-        var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
-        foreach (var e in test)
-        {
-            if (!labelIndex.ContainsKey(e.Label))
-            {
-                throw new TrainingDataException(options.DataPath, e.Line, $"label '{e.Label}' is in the test split but never in the train split");
-            }
-        }
+        var data = TrainingSet.Load(options);
+        progress($"{data.Train.Count} training and {data.Test.Count} test examples, {data.Labels.Length} labels.");
+        using var space = FeatureSpace.Create(options);
+        var fit = Fit(options, data, data.Train, null, space, progress);
+        progress($"test accuracy {fit.Metrics.Accuracy:F4}, macro-F1 {fit.Metrics.MacroF1:F4}");
+        return Write(options, data, space, fit, clock.Elapsed.TotalSeconds, null, progress);
+    }
 
-        var settings = HashedNGramSettings.Default with { Buckets = options.Buckets };
-        var featurizer = new HashedNGramFeaturizer(settings);
-        var trainX = train.Select(e => featurizer.Extract(e.Text)).ToArray();
-        var trainY = train.Select(e => labelIndex[e.Label]).ToArray();
-        var testX = test.Select(e => featurizer.Extract(e.Text)).ToArray();
-        var testY = test.Select(e => labelIndex[e.Label]).ToArray();
-        progress($"{train.Count} training and {test.Count} test examples, {labels.Length} labels; featurized in {clock.Elapsed.TotalSeconds:F1} s.");
+    /// <summary>A trained model with its test predictions.</summary>
+    internal sealed record FitResult(ITrainableModel Model, int Epochs, double LearningRate, int[] Predicted, ModelMetrics Metrics);
+
+    /// <summary>
+    /// Trains one model on <paramref name="train"/> (towards <paramref name="softTargets"/> when given, one probability
+    /// vector per example) and evaluates it on the test split.
+    /// </summary>
+    internal static FitResult Fit(
+        TrainingOptions options, TrainingSet data, IReadOnlyList<LabelledExample> train, IReadOnlyList<float[]>? softTargets,
+        FeatureSpace space, Action<string> progress)
+    {
+        var clock = Stopwatch.StartNew();
+        space.Prepare(train.Select(e => e.Text).Concat(data.Test.Select(e => e.Text)), progress);
+        var trainX = train.Select(e => space.Extract(e.Text)).ToArray();
+        var trainY = train.Select(e => data.LabelIndex[e.Label]).ToArray();
+        var testX = data.Test.Select(e => space.Extract(e.Text)).ToArray();
+        var testY = data.Test.Select(e => data.LabelIndex[e.Label]).ToArray();
 
         var random = new Random(options.Seed);
-        var (model, epochs, learningRate) = CreateModel(options, labels.Length, random);
+        var (model, epochs, learningRate) = CreateModel(options, space.Dimension, data.Labels.Length, random);
         var order = Enumerable.Range(0, trainX.Length).ToArray();
         var totalSteps = (double)epochs * order.Length;
         var step = 0L;
@@ -59,63 +61,82 @@ public static class IntentTrainer
             foreach (var i in order)
             {
                 var rate = (float)(learningRate * Math.Max(0.0, 1.0 - (step++ / totalSteps)));
-                loss += model.Step(trainX[i], trainY[i], rate);
+                loss += softTargets is null ? model.Step(trainX[i], trainY[i], rate) : model.Step(trainX[i], softTargets[i], rate);
             }
-            progress($"epoch {epoch}/{epochs}: mean loss {loss / Math.Max(1, order.Length):F4} ({clock.Elapsed.TotalSeconds:F1} s)");
+            if (epoch == epochs || epochs <= 20 || epoch % 10 == 0)
+            {
+                progress($"epoch {epoch}/{epochs}: mean loss {loss / Math.Max(1, order.Length):F4} ({clock.Elapsed.TotalSeconds:F1} s)");
+            }
         }
-        var trainingSeconds = clock.Elapsed.TotalSeconds;
+        var predicted = Predict(model, testX, data.Labels.Length);
+        var metrics = ClassificationMetrics.Compute(data.Labels, testY, predicted, data.Test.Count == 0 ? "none" : "test");
+        return new FitResult(model, epochs, learningRate, predicted, metrics);
+    }
 
-        var predicted = Predict(model, testX, labels.Length);
-        var metrics = ClassificationMetrics.Compute(labels, testY, predicted, test.Count == 0 ? "none" : "test");
-        progress($"test accuracy {metrics.Accuracy:F4}, macro-F1 {metrics.MacroF1:F4}");
-
-        var onnx = model.ToOnnx($"Verdict {options.Architecture.ToString().ToLowerInvariant()} intent model '{options.Name}@{options.Version}'.");
+    /// <summary>Writes the package (graph, assets, manifest last) and checks that serving predicts what training did.</summary>
+    internal static TrainingResult Write(
+        TrainingOptions options, TrainingSet data, FeatureSpace space, FitResult fit, double seconds,
+        Func<TrainingInfo, TrainingInfo>? amendTraining, Action<string> progress)
+    {
+        var architecture = options.Architecture.ToString().ToLowerInvariant();
+        var onnx = space.ToOnnx(fit.Model, $"Verdict {architecture} intent model '{options.Name}@{options.Version}'.");
+        var training = new TrainingInfo
+        {
+            Architecture = architecture,
+            Encoder = space.Encoder?.Name,
+            Seed = options.Seed,
+            TrainExamples = data.Train.Count,
+            Epochs = fit.Epochs,
+            Seconds = Math.Round(seconds, 2),
+            DataFile = Path.GetFileName(options.DataPath),
+            HyperParameters = HyperParameters(options, space, fit.LearningRate),
+        };
         var manifest = new ModelManifest
         {
             Name = options.Name,
             Version = options.Version,
-            Labels = labels,
-            Featurizer = settings.ToSpec(),
+            Labels = data.Labels,
+            Featurizer = space.ToSpec(),
             Model = new OnnxSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)) },
-            Target = "cpu",
+            Target = options.Target,
             Description = options.Description,
-            Metrics = metrics,
-            Training = new TrainingInfo
-            {
-                Architecture = options.Architecture.ToString().ToLowerInvariant(),
-                Seed = options.Seed,
-                TrainExamples = train.Count,
-                Epochs = epochs,
-                Seconds = Math.Round(trainingSeconds, 2),
-                DataFile = Path.GetFileName(options.DataPath),
-                HyperParameters = HyperParameters(options, learningRate),
-            },
+            Metrics = fit.Metrics,
+            Training = amendTraining is null ? training : amendTraining(training),
         };
         Directory.CreateDirectory(options.OutputDirectory);
         File.WriteAllBytes(Path.Combine(options.OutputDirectory, manifest.Model.File), onnx);
+        foreach (var (file, bytes) in space.Assets())
+        {
+            File.WriteAllBytes(Path.Combine(options.OutputDirectory, file), bytes);
+        }
         File.WriteAllBytes(Path.Combine(options.OutputDirectory, ModelPackage.ManifestFile), ManifestJson.Serialize(manifest));
 
-        var agreements = CheckServing(options.OutputDirectory, test, predicted, labels);
-        progress($"wrote {options.OutputDirectory} ({onnx.Length / 1024.0 / 1024.0:F1} MB); serving agrees on {agreements}/{test.Count} test predictions.");
-        return new TrainingResult(options.OutputDirectory, manifest, agreements, test.Count);
+        var agreements = CheckServing(options.OutputDirectory, data.Test, fit.Predicted, data.Labels);
+        progress($"wrote {options.OutputDirectory} ({onnx.Length / 1024.0 / 1024.0:F1} MB); serving agrees on {agreements}/{data.Test.Count} test predictions.");
+        return new TrainingResult(options.OutputDirectory, manifest, agreements, data.Test.Count);
     }
 
-    private static (ITrainableModel Model, int Epochs, double LearningRate) CreateModel(TrainingOptions options, int classes, Random random) =>
+    private static (ITrainableModel Model, int Epochs, double LearningRate) CreateModel(TrainingOptions options, int dimension, int classes, Random random) =>
         options.Architecture switch
         {
-            ModelArchitecture.Linear => (new LinearModel(options.Buckets, classes), options.Epochs ?? 12, options.LearningRate ?? 1.0),
-            ModelArchitecture.Mlp => (new MlpModel(options.Buckets, options.EmbeddingDimension, options.HiddenUnits, classes, options.Dropout, random),
+            ModelArchitecture.Linear => (new LinearModel(dimension, classes), options.Epochs ?? 12, options.LearningRate ?? 1.0),
+            ModelArchitecture.Mlp => (new MlpModel(dimension, options.EmbeddingDimension, options.HiddenUnits, classes, options.Dropout, random),
                 options.Epochs ?? 12, options.LearningRate ?? 0.05),
+            ModelArchitecture.Encoder or ModelArchitecture.Hybrid => (new LinearModel(dimension, classes), options.Epochs ?? 30, options.LearningRate ?? 1.0),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, "Unknown architecture."),
         };
 
-    private static Dictionary<string, double> HyperParameters(TrainingOptions options, double learningRate)
+    private static Dictionary<string, double> HyperParameters(TrainingOptions options, FeatureSpace space, double learningRate)
     {
-        var result = new Dictionary<string, double>(StringComparer.Ordinal)
+        var result = new Dictionary<string, double>(StringComparer.Ordinal) { ["learningRate"] = learningRate };
+        if (space.NGramSettings is { } ngrams)
         {
-            ["learningRate"] = learningRate,
-            ["buckets"] = options.Buckets,
-        };
+            result["buckets"] = ngrams.Buckets;
+        }
+        if (space.Encoder is not null)
+        {
+            result["denseScale"] = space.DenseScale;
+        }
         if (options.Architecture == ModelArchitecture.Mlp)
         {
             result["embeddingDimension"] = options.EmbeddingDimension;
@@ -125,7 +146,7 @@ public static class IntentTrainer
         return result;
     }
 
-    private static int[] Predict(ITrainableModel model, SparseFeatures[] features, int classes)
+    internal static int[] Predict(ITrainableModel model, SparseFeatures[] features, int classes)
     {
         var logits = new float[classes];
         var predicted = new int[features.Length];
@@ -145,7 +166,7 @@ public static class IntentTrainer
         return predicted;
     }
 
-    private static int CheckServing(string directory, List<LabelledExample> test, int[] predicted, string[] labels)
+    private static int CheckServing(string directory, IReadOnlyList<LabelledExample> test, int[] predicted, string[] labels)
     {
         var package = ModelPackage.ReadFolderAsync(directory, CancellationToken.None).GetAwaiter().GetResult();
         using var served = OnnxIntentModel.Load(package, intraOpThreads: 1, useCuda: false);
@@ -164,37 +185,5 @@ public static class IntentTrainer
             start += batch.Length;
         }
         return agreements;
-    }
-
-    private static (List<LabelledExample> Train, List<LabelledExample> Test) Split(List<LabelledExample> examples, TrainingOptions options)
-    {
-        if (options.SplitColumn is not null)
-        {
-            var train = examples.Where(e => e.Split == "train").ToList();
-            var test = examples.Where(e => e.Split == "test").ToList();
-            if (train.Count == 0)
-            {
-                throw new TrainingDataException(options.DataPath, 0, $"no row has '{options.SplitColumn}' = 'train'");
-            }
-            return (train, test);
-        }
-        if (options.TestFraction is < 0 or >= 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.TestFraction, "TestFraction must be in [0, 1).");
-        }
-        var random = new Random(options.Seed);
-        var trainSet = new List<LabelledExample>();
-        var testSet = new List<LabelledExample>();
-        foreach (var group in examples.GroupBy(e => e.Label, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            var items = group.ToArray();
-            random.Shuffle(items);
-            var held = items.Length < 2 ? 0 : (int)Math.Round(items.Length * options.TestFraction);
-            testSet.AddRange(items.Take(held));
-            trainSet.AddRange(items.Skip(held));
-        }
-        trainSet.Sort((a, b) => a.Line.CompareTo(b.Line));
-        testSet.Sort((a, b) => a.Line.CompareTo(b.Line));
-        return (trainSet, testSet);
     }
 }

@@ -54,6 +54,18 @@ public sealed record TrainingOptions
     /// <summary>Share of each label held out for testing when there is no split column.</summary>
     public double TestFraction { get; init; } = 0.2;
 
+    /// <summary>encoder, hybrid: the pretrained encoder (<c>minilm</c> or <c>arctic-xs</c>).</summary>
+    public string Encoder { get; init; } = "minilm";
+
+    /// <summary>encoder, hybrid: the sentence vector's scale against the unit-norm n-grams; null picks the default.</summary>
+    public float? DenseScale { get; init; }
+
+    /// <summary>Keep at most this many training examples: a seeded sample that keeps each label's share.</summary>
+    public int? MaxTrain { get; init; }
+
+    /// <summary>Where the package is scored: <c>cpu</c> (in-process) or <c>gpu</c> (the scoring service).</summary>
+    public string Target { get; init; } = "cpu";
+
     /// <summary>A sentence for the manifest.</summary>
     public string? Description { get; init; }
 }

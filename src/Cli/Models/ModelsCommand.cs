@@ -27,8 +27,18 @@ internal static class ModelsCommand
         var textColumn = new Option<string>("--text-column") { Description = "The text column.", DefaultValueFactory = _ => "text" };
         var labelColumn = new Option<string>("--label-column") { Description = "The label column.", DefaultValueFactory = _ => "label" };
         var splitColumn = new Option<string?>("--split-column") { Description = "Column with train/test per row; without it 20% of each label is held out." };
-        var architecture = new Option<string>("--architecture") { Description = "linear or mlp.", DefaultValueFactory = _ => "linear" };
-        architecture.AcceptOnlyFromAmong("linear", "mlp");
+        var architecture = new Option<string>("--architecture")
+        {
+            Description = "linear or mlp (hashed n-grams), encoder (a frozen pretrained encoder and a trained head) or hybrid (both).",
+            DefaultValueFactory = _ => "linear",
+        };
+        architecture.AcceptOnlyFromAmong("linear", "mlp", "encoder", "hybrid");
+        var encoder = new Option<string>("--encoder") { Description = "encoder, hybrid: the pretrained encoder.", DefaultValueFactory = _ => "minilm" };
+        encoder.AcceptOnlyFromAmong([.. Verdict.Training.Encoders.PretrainedEncoder.All.Select(e => e.Name)]);
+        var maxTrain = new Option<int?>("--max-train") { Description = "Train on a seeded sample of at most N training examples that keeps each label's share." };
+        var target = new Option<string>("--target") { Description = "cpu (scored in-process) or gpu (scored by the GPU service).", DefaultValueFactory = _ => "cpu" };
+        target.AcceptOnlyFromAmong("cpu", "gpu");
+        var denseScale = new Option<float?>("--dense-scale") { Description = "encoder, hybrid: the sentence vector's scale against the n-grams (default 1)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write the model package to.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed and data give the same model.", DefaultValueFactory = _ => 1 };
         var name = new Option<string>("--name") { Description = "Model name in the manifest.", DefaultValueFactory = _ => "intent" };
@@ -42,7 +52,7 @@ internal static class ModelsCommand
         var command = new Command("train", "Train an intent model from labelled CSV and write a model package.")
         {
             data, textColumn, labelColumn, splitColumn, architecture, output, seed, name, version, epochs, buckets,
-            learningRate, dimension, hidden, dropout,
+            learningRate, dimension, hidden, dropout, encoder, maxTrain, target, denseScale,
         };
         command.SetAction(parse =>
         {
@@ -52,13 +62,21 @@ internal static class ModelsCommand
             {
                 throw new CliException("--name and --version may hold only letters, digits, '.', '-' and '_'.");
             }
+            if (parse.GetValue(maxTrain) is < 2)
+            {
+                throw new CliException("--max-train must be at least 2.");
+            }
             var result = IntentTrainer.Train(new TrainingOptions
             {
                 DataPath = parse.GetValue(data)!.FullName,
                 TextColumn = parse.GetValue(textColumn)!,
                 LabelColumn = parse.GetValue(labelColumn)!,
                 SplitColumn = parse.GetValue(splitColumn),
-                Architecture = parse.GetValue(architecture) == "mlp" ? ModelArchitecture.Mlp : ModelArchitecture.Linear,
+                Architecture = Enum.Parse<ModelArchitecture>(parse.GetValue(architecture)!, ignoreCase: true),
+                Encoder = parse.GetValue(encoder)!,
+                MaxTrain = parse.GetValue(maxTrain),
+                Target = parse.GetValue(target)!,
+                DenseScale = parse.GetValue(denseScale),
                 OutputDirectory = parse.GetValue(output)!.FullName,
                 Seed = parse.GetValue(seed),
                 Name = modelName,

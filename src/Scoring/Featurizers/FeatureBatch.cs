@@ -5,8 +5,9 @@ namespace Verdict.Scoring.Featurizers;
 /// <summary>
 /// One named model input of a batch: the first <paramref name="Length"/> values of its array (<c>Rows × Columns</c>,
 /// row-major). A pooled array may be longer; what lies beyond <paramref name="Length"/> means nothing.
+/// <paramref name="Columns"/> is the tensor's own width when it differs from the batch's (0: the batch's).
 /// </summary>
-internal sealed record FeatureTensor(string Role, long[]? Int64Data, float[]? FloatData, int Length)
+internal sealed record FeatureTensor(string Role, long[]? Int64Data, float[]? FloatData, int Length, int Columns = 0)
 {
     public ReadOnlySpan<long> Int64 => Int64Data.AsSpan(0, Int64Data is null ? 0 : Length);
 
@@ -17,7 +18,7 @@ internal sealed record FeatureTensor(string Role, long[]? Int64Data, float[]? Fl
 /// The model inputs for a batch of texts, padded to a common length. A batch whose arrays were rented gives
 /// them back to the shared pools when disposed; it must not be read after that.
 /// </summary>
-internal sealed class FeatureBatch(int rows, int columns, IReadOnlyList<FeatureTensor> tensors, bool pooled = false) : IDisposable
+internal class FeatureBatch(int rows, int columns, IReadOnlyList<FeatureTensor> tensors, bool pooled = false) : IDisposable
 {
     private int _disposed;
 
@@ -37,7 +38,18 @@ internal sealed class FeatureBatch(int rows, int columns, IReadOnlyList<FeatureT
 
     public void Dispose()
     {
-        if (!pooled || Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Gives the rented arrays back (a composite batch gives back its parts').</summary>
+    protected virtual void Release()
+    {
+        if (!pooled)
         {
             return;
         }

@@ -123,6 +123,9 @@ internal sealed class OnnxIntentModel : IDisposable
         {
             FeaturizerSpec.HashedNGrams => new HashedNGramFeaturizer(HashedNGramSettings.FromSpec(spec, source)),
             FeaturizerSpec.WordPiece => WordPieceFeaturizer.FromSpec(spec, package.Assets[spec.Vocab!], source),
+            FeaturizerSpec.Hybrid => new CompositeFeaturizer(
+                WordPieceFeaturizer.FromSpec(spec with { MaxChars = null }, package.Assets[spec.Vocab!], source),
+                new HashedNGramFeaturizer(HashedNGramSettings.FromSpec(spec, source))),
             _ => throw new ScoringException(ScoringError.UnknownFeaturizer, $"{source}: featurizer '{spec.Type}' is unknown."),
         };
     }
@@ -165,7 +168,6 @@ internal sealed class OnnxIntentModel : IDisposable
     /// </summary>
     internal float[] RunRaw(FeatureBatch batch, out int classes)
     {
-        long[] shape = [batch.Rows, batch.Columns];
         var values = new OrtValue[_inputs.Length];
         var narrowed = _hasInt32Input ? new int[]?[_inputs.Length] : null;
         OrtValue? preallocated = null;
@@ -174,6 +176,7 @@ internal sealed class OnnxIntentModel : IDisposable
             for (var i = 0; i < _inputs.Length; i++)
             {
                 var tensor = TensorOf(batch, _inputs[i].Role);
+                long[] shape = [batch.Rows, tensor.Columns > 0 ? tensor.Columns : batch.Columns];
                 values[i] = _inputs[i].Type == TensorElementType.Int32 && tensor.Int64Data is { } longs
                     ? Narrow(longs, tensor.Length, shape, out narrowed![i])
                     : CreateValue(tensor, shape);

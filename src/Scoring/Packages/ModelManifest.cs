@@ -51,6 +51,12 @@ public sealed record FeaturizerSpec
     /// <summary>The BERT WordPiece featurizer.</summary>
     public const string WordPiece = "wordpiece";
 
+    /// <summary>
+    /// Both: the WordPiece inputs of a pretrained encoder and the hashed n-grams (<c>ids</c>, <c>weights</c>) beside them,
+    /// for a model that adds a linear n-gram term to the encoder's. Takes the fields of both.
+    /// </summary>
+    public const string Hybrid = "wordpiece+hashed-ngrams";
+
     /// <summary><c>hashed-ngrams</c> or <c>wordpiece</c>.</summary>
     public required string Type { get; init; }
 
@@ -133,6 +139,9 @@ public sealed record TrainingInfo
 
     /// <summary>The random seed.</summary>
     public int Seed { get; init; }
+
+    /// <summary>The pretrained encoder under the model (<c>minilm</c>, <c>arctic-xs</c>), if any.</summary>
+    public string? Encoder { get; init; }
 
     /// <summary>Training examples.</summary>
     public int TrainExamples { get; init; }

@@ -60,11 +60,11 @@ internal sealed class ModelPackage
         {
             case FeaturizerSpec.HashedNGrams:
                 break;
-            case FeaturizerSpec.WordPiece:
+            case FeaturizerSpec.WordPiece or FeaturizerSpec.Hybrid:
                 var vocab = manifest.Featurizer.Vocab;
                 if (string.IsNullOrWhiteSpace(vocab))
                 {
-                    throw new ScoringException(ScoringError.VocabularyMissing, $"{source}: the wordpiece featurizer needs 'featurizer.vocab'.");
+                    throw new ScoringException(ScoringError.VocabularyMissing, $"{source}: the {manifest.Featurizer.Type} featurizer needs 'featurizer.vocab'.");
                 }
                 var vocabBytes = await readFile(vocab, cancellationToken).ConfigureAwait(false);
                 if (vocabBytes is null || vocabBytes.Length == 0)
@@ -76,7 +76,7 @@ internal sealed class ModelPackage
             default:
                 throw new ScoringException(
                     ScoringError.UnknownFeaturizer,
-                    $"{source}: featurizer '{manifest.Featurizer.Type}' is unknown; expected '{FeaturizerSpec.HashedNGrams}' or '{FeaturizerSpec.WordPiece}'.");
+                    $"{source}: featurizer '{manifest.Featurizer.Type}' is unknown; expected '{FeaturizerSpec.HashedNGrams}', '{FeaturizerSpec.WordPiece}' or '{FeaturizerSpec.Hybrid}'.");
         }
         return new ModelPackage(manifest, manifestBytes, onnx, assets);
     }

@@ -8,6 +8,9 @@ internal interface ITrainableModel
     /// <summary>One SGD step on one example; returns the example's cross-entropy loss before the step.</summary>
     float Step(SparseFeatures features, int label, float learningRate);
 
+    /// <summary>One SGD step towards a probability vector (a teacher's soft labels); returns the cross-entropy before the step.</summary>
+    float Step(SparseFeatures features, ReadOnlySpan<float> target, float learningRate);
+
     /// <summary>Writes the logits of one example into <paramref name="logits"/>.</summary>
     void Logits(SparseFeatures features, Span<float> logits);
 

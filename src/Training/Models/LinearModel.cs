@@ -33,12 +33,23 @@ internal sealed class LinearModel : ITrainableModel
         }
     }
 
-    public float Step(SparseFeatures features, int label, float learningRate)
+    /// <summary>The weights, [buckets, classes] row-major.</summary>
+    public float[] Weights => _weights;
+
+    public float[] Bias => _bias;
+
+    public int Classes => _classes;
+
+    public float Step(SparseFeatures features, int label, float learningRate) => Step(features, label, default, learningRate);
+
+    public float Step(SparseFeatures features, ReadOnlySpan<float> target, float learningRate) => Step(features, -1, target, learningRate);
+
+    private float Step(SparseFeatures features, int label, ReadOnlySpan<float> soft, float learningRate)
     {
         var g = _scratch.AsSpan();
         Logits(features, g);
-        var loss = -VectorMath.SoftmaxInPlace(g, label);
-        g[label] -= 1f;
+        VectorMath.SoftmaxInPlace(g, -1);
+        var loss = VectorMath.CrossEntropyGradient(g, label, soft);
         for (var j = 0; j < features.Count; j++)
         {
             VectorMath.Axpy(-learningRate * features.Values[j], g, _weights.AsSpan(features.Ids[j] * _classes, _classes));

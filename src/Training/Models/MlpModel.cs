@@ -62,7 +62,11 @@ internal sealed class MlpModel : ITrainableModel
         }
     }
 
-    public float Step(SparseFeatures features, int label, float learningRate)
+    public float Step(SparseFeatures features, int label, float learningRate) => Step(features, label, default, learningRate);
+
+    public float Step(SparseFeatures features, ReadOnlySpan<float> target, float learningRate) => Step(features, -1, target, learningRate);
+
+    private float Step(SparseFeatures features, int label, ReadOnlySpan<float> soft, float learningRate)
     {
         Forward(features);
         // Inverted dropout on the hidden units: training-only, so inference (and ONNX) needs no scaling.
@@ -76,8 +80,8 @@ internal sealed class MlpModel : ITrainableModel
         {
             _g2[c] = _b2[c] + VectorMath.Dot(_w2.AsSpan(c * _hidden, _hidden), _h1);
         }
-        var loss = -VectorMath.SoftmaxInPlace(_g2, label);
-        _g2[label] -= 1f;
+        VectorMath.SoftmaxInPlace(_g2, -1);
+        var loss = VectorMath.CrossEntropyGradient(_g2, label, soft);
 
         Array.Clear(_dh1);
         for (var c = 0; c < _classes; c++)

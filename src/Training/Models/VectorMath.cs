@@ -69,4 +69,28 @@ internal static class VectorMath
         }
         return logTarget;
     }
+
+    /// <summary>
+    /// Turns softmax probabilities into the cross-entropy gradient in place (<c>p − q</c>, with <c>q</c> the one-hot
+    /// <paramref name="label"/> when <paramref name="soft"/> is empty) and returns the loss <c>−Σ q log p</c>.
+    /// </summary>
+    public static float CrossEntropyGradient(Span<float> probabilities, int label, ReadOnlySpan<float> soft)
+    {
+        if (soft.IsEmpty)
+        {
+            var loss = -MathF.Log(Math.Max(probabilities[label], 1e-30f));
+            probabilities[label] -= 1f;
+            return loss;
+        }
+        var total = 0f;
+        for (var c = 0; c < probabilities.Length; c++)
+        {
+            if (soft[c] > 0f)
+            {
+                total -= soft[c] * MathF.Log(Math.Max(probabilities[c], 1e-30f));
+            }
+            probabilities[c] -= soft[c];
+        }
+        return total;
+    }
 }

@@ -1,0 +1,153 @@
+using Verdict.Scoring.Featurizers;
+using Verdict.Scoring.Packages;
+using Verdict.Training.Encoders;
+using Verdict.Training.Models;
+
+namespace Verdict.Training;
+
+/// <summary>
+/// How an architecture sees a text, as sparse features a linear or MLP model trains on: hashed n-grams (ids below
+/// <c>buckets</c>), a pretrained encoder's sentence vector (one id per coordinate, after the n-grams, scaled by
+/// <see cref="DenseScale"/>), or both. Sentence vectors are computed once per text and kept, so the learning curve
+/// and distillation embed each text once however many models they train.
+/// </summary>
+internal sealed class FeatureSpace : IDisposable
+{
+    /// <summary>
+    /// The sentence vector's scale against the unit-norm n-gram vector. Larger makes the same learning rate move the
+    /// encoder's weights faster than the n-grams'; chosen on banking77's and parakweet's training splits (docs/models.md).
+    /// </summary>
+    public const float DefaultDenseScale = 1f;
+
+    private readonly HashedNGramFeaturizer? _ngrams;
+    private readonly SentenceEmbedder? _embedder;
+    private readonly Dictionary<string, float[]> _embeddings = new(StringComparer.Ordinal);
+
+    private FeatureSpace(ModelArchitecture architecture, HashedNGramSettings? ngrams, SentenceEmbedder? embedder, float denseScale)
+    {
+        Architecture = architecture;
+        NGramSettings = ngrams;
+        _ngrams = ngrams is null ? null : new HashedNGramFeaturizer(ngrams);
+        _embedder = embedder;
+        DenseScale = denseScale;
+    }
+
+    public ModelArchitecture Architecture { get; }
+
+    public HashedNGramSettings? NGramSettings { get; }
+
+    public PretrainedEncoder? Encoder => _embedder?.Encoder;
+
+    public float DenseScale { get; }
+
+    /// <summary>How many feature ids there are.</summary>
+    public int Dimension => (NGramSettings?.Buckets ?? 0) + (Encoder?.Dimension ?? 0);
+
+    public static FeatureSpace Create(TrainingOptions options, SentenceEmbedder? sharedEmbedder = null)
+    {
+        var ngrams = HashedNGramSettings.Default with { Buckets = options.Buckets };
+        switch (options.Architecture)
+        {
+            case ModelArchitecture.Linear or ModelArchitecture.Mlp:
+                return new FeatureSpace(options.Architecture, ngrams, null, 0f);
+            case ModelArchitecture.Encoder or ModelArchitecture.Hybrid:
+                var encoder = PretrainedEncoder.Find(options.Encoder)
+                    ?? throw new ArgumentException($"unknown encoder '{options.Encoder}'; known: {string.Join(", ", PretrainedEncoder.All.Select(e => e.Name))}.", nameof(options));
+                var embedder = sharedEmbedder is not null && sharedEmbedder.Encoder == encoder ? sharedEmbedder : new SentenceEmbedder(encoder);
+                return new FeatureSpace(options.Architecture, options.Architecture == ModelArchitecture.Hybrid ? ngrams : null, embedder, options.DenseScale ?? DefaultDenseScale);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, "Unknown architecture.");
+        }
+    }
+
+    /// <summary>Embeds every text not yet embedded, in one pass (batched by length).</summary>
+    public void Prepare(IEnumerable<string> texts, Action<string> progress)
+    {
+        if (_embedder is null)
+        {
+            return;
+        }
+        var missing = texts.Where(t => !_embeddings.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToArray();
+        if (missing.Length == 0)
+        {
+            return;
+        }
+        var vectors = _embedder.Embed(missing, progress);
+        for (var i = 0; i < missing.Length; i++)
+        {
+            _embeddings[missing[i]] = vectors[i];
+        }
+    }
+
+    public SparseFeatures Extract(string text)
+    {
+        SparseFeatures? ngrams = _ngrams?.Extract(text);
+        if (_embedder is null)
+        {
+            return ngrams!.Value;
+        }
+        if (!_embeddings.TryGetValue(text, out var vector))
+        {
+            Prepare([text], _ => { });
+            vector = _embeddings[text];
+        }
+        var offset = NGramSettings?.Buckets ?? 0;
+        var count = (ngrams?.Count ?? 0) + vector.Length;
+        var ids = new int[count];
+        var values = new float[count];
+        if (ngrams is { } n)
+        {
+            n.Ids.CopyTo(ids, 0);
+            n.Values.CopyTo(values, 0);
+        }
+        var start = ngrams?.Count ?? 0;
+        for (var k = 0; k < vector.Length; k++)
+        {
+            ids[start + k] = offset + k;
+            values[start + k] = DenseScale * vector[k];
+        }
+        return new SparseFeatures(ids, values);
+    }
+
+    /// <summary>The featurizer the package declares, so serving featurizes as training did.</summary>
+    public FeaturizerSpec ToSpec()
+    {
+        if (Encoder is null)
+        {
+            return NGramSettings!.ToSpec();
+        }
+        var spec = new FeaturizerSpec { Type = FeaturizerSpec.WordPiece, Vocab = "vocab.txt", Lowercase = true, MaxLength = Encoder.MaxLength };
+        return NGramSettings is null ? spec : NGramSettings.ToSpec() with
+        {
+            Type = FeaturizerSpec.Hybrid,
+            Vocab = spec.Vocab,
+            Lowercase = spec.Lowercase,
+            MaxLength = spec.MaxLength,
+        };
+    }
+
+    /// <summary>Files the package needs besides the graph and the manifest.</summary>
+    public IReadOnlyDictionary<string, byte[]> Assets() =>
+        _embedder is null ? new Dictionary<string, byte[]>() : new Dictionary<string, byte[]> { ["vocab.txt"] = _embedder.Vocabulary };
+
+    /// <summary>The trained model as one ONNX graph: for an encoder, the encoder, its pooling and the head together.</summary>
+    public byte[] ToOnnx(ITrainableModel model, string docString)
+    {
+        if (_embedder is null)
+        {
+            return model.ToOnnx(docString);
+        }
+        var linear = (LinearModel)model;
+        var classes = linear.Classes;
+        var offset = NGramSettings?.Buckets ?? 0;
+        var dense = linear.Weights.AsSpan(offset * classes, Encoder!.Dimension * classes).ToArray();
+        for (var i = 0; i < dense.Length; i++)
+        {
+            dense[i] *= DenseScale;
+        }
+        var table = NGramSettings is null ? null : linear.Weights.AsSpan(0, offset * classes).ToArray();
+        return EncoderGraph.Classifier(Encoder, _embedder.Model, dense, linear.Bias, classes, table, docString);
+    }
+
+    public void Dispose() => _embedder?.Dispose();
+}
