@@ -21,10 +21,11 @@ internal sealed class FeatureSpace : IDisposable
 
     private readonly HashedNGramFeaturizer? _ngrams;
     private readonly SentenceEmbedder? _embedder;
-    private readonly Dictionary<string, float[]> _embeddings = new(StringComparer.Ordinal);
+    private readonly bool _ownsEmbedder;
 
-    private FeatureSpace(ModelArchitecture architecture, HashedNGramSettings? ngrams, SentenceEmbedder? embedder, float denseScale)
+    private FeatureSpace(ModelArchitecture architecture, HashedNGramSettings? ngrams, SentenceEmbedder? embedder, float denseScale, bool ownsEmbedder = true)
     {
+        _ownsEmbedder = ownsEmbedder;
         Architecture = architecture;
         NGramSettings = ngrams;
         _ngrams = ngrams is null ? null : new HashedNGramFeaturizer(ngrams);
@@ -43,6 +44,10 @@ internal sealed class FeatureSpace : IDisposable
     /// <summary>How many feature ids there are.</summary>
     public int Dimension => (NGramSettings?.Buckets ?? 0) + (Encoder?.Dimension ?? 0);
 
+    /// <summary>
+    /// The space <paramref name="options"/> asks for. A <paramref name="sharedEmbedder"/> for the same encoder is used (and
+    /// left open) instead of a new one, so its vectors are computed once for every model that needs them.
+    /// </summary>
     public static FeatureSpace Create(TrainingOptions options, SentenceEmbedder? sharedEmbedder = null)
     {
         var ngrams = HashedNGramSettings.Default with { Buckets = options.Buckets };
@@ -53,31 +58,16 @@ internal sealed class FeatureSpace : IDisposable
             case ModelArchitecture.Encoder or ModelArchitecture.Hybrid:
                 var encoder = PretrainedEncoder.Find(options.Encoder)
                     ?? throw new ArgumentException($"unknown encoder '{options.Encoder}'; known: {string.Join(", ", PretrainedEncoder.All.Select(e => e.Name))}.", nameof(options));
-                var embedder = sharedEmbedder is not null && sharedEmbedder.Encoder == encoder ? sharedEmbedder : new SentenceEmbedder(encoder);
-                return new FeatureSpace(options.Architecture, options.Architecture == ModelArchitecture.Hybrid ? ngrams : null, embedder, options.DenseScale ?? DefaultDenseScale);
+                var shared = sharedEmbedder is not null && sharedEmbedder.Encoder == encoder;
+                return new FeatureSpace(options.Architecture, options.Architecture == ModelArchitecture.Hybrid ? ngrams : null,
+                    shared ? sharedEmbedder : new SentenceEmbedder(encoder), options.DenseScale ?? DefaultDenseScale, ownsEmbedder: !shared);
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, "Unknown architecture.");
         }
     }
 
     /// <summary>Embeds every text not yet embedded, in one pass (batched by length).</summary>
-    public void Prepare(IEnumerable<string> texts, Action<string> progress)
-    {
-        if (_embedder is null)
-        {
-            return;
-        }
-        var missing = texts.Where(t => !_embeddings.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToArray();
-        if (missing.Length == 0)
-        {
-            return;
-        }
-        var vectors = _embedder.Embed(missing, progress);
-        for (var i = 0; i < missing.Length; i++)
-        {
-            _embeddings[missing[i]] = vectors[i];
-        }
-    }
+    public void Prepare(IEnumerable<string> texts, Action<string> progress) => _embedder?.EmbedCached([.. texts], progress);
 
     public SparseFeatures Extract(string text)
     {
@@ -86,11 +76,7 @@ internal sealed class FeatureSpace : IDisposable
         {
             return ngrams!.Value;
         }
-        if (!_embeddings.TryGetValue(text, out var vector))
-        {
-            Prepare([text], _ => { });
-            vector = _embeddings[text];
-        }
+        var vector = _embedder.EmbedCached([text])[0];
         var offset = NGramSettings?.Buckets ?? 0;
         var count = (ngrams?.Count ?? 0) + vector.Length;
         var ids = new int[count];
@@ -149,5 +135,11 @@ internal sealed class FeatureSpace : IDisposable
         return EncoderGraph.Classifier(Encoder, _embedder.Model, dense, linear.Bias, classes, table, docString);
     }
 
-    public void Dispose() => _embedder?.Dispose();
+    public void Dispose()
+    {
+        if (_ownsEmbedder)
+        {
+            _embedder?.Dispose();
+        }
+    }
 }

@@ -8,7 +8,7 @@ using Verdict.Training;
 
 namespace Verdict.Cli.Models;
 
-/// <summary><c>verdict models train | publish | list | score</c>.</summary>
+/// <summary><c>verdict models train | publish | list | score | learning-curve | distill</c>.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
@@ -18,6 +18,8 @@ internal static class ModelsCommand
         command.Subcommands.Add(Publish());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Score());
+        command.Subcommands.Add(TransferCommands.LearningCurveCommand());
+        command.Subcommands.Add(TransferCommands.DistillCommand());
         return command;
     }
 

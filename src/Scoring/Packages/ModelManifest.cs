@@ -143,6 +143,9 @@ public sealed record TrainingInfo
     /// <summary>The pretrained encoder under the model (<c>minilm</c>, <c>arctic-xs</c>), if any.</summary>
     public string? Encoder { get; init; }
 
+    /// <summary>For a distilled student: its teacher and how the two compare.</summary>
+    public DistillationInfo? Distillation { get; init; }
+
     /// <summary>Training examples.</summary>
     public int TrainExamples { get; init; }
 
@@ -158,4 +161,32 @@ public sealed record TrainingInfo
     /// <summary>Hyper-parameters, by name.</summary>
     [JsonPropertyName("hyperParameters")]
     public IReadOnlyDictionary<string, double> HyperParameters { get; init; } = new Dictionary<string, double>();
+}
+
+/// <summary>What distillation did: the teacher, both accuracies, how often they agree, and how much faster the student is.</summary>
+public sealed record DistillationInfo
+{
+    /// <summary>The teacher, <c>name@version</c>.</summary>
+    public required string Teacher { get; init; }
+
+    /// <summary>Texts the teacher labelled for the student.</summary>
+    public int TransferExamples { get; init; }
+
+    /// <summary>The teacher's accuracy on the test split.</summary>
+    public double TeacherAccuracy { get; init; }
+
+    /// <summary>The student's accuracy on the test split.</summary>
+    public double StudentAccuracy { get; init; }
+
+    /// <summary>Share of test texts on which the student predicts the teacher's label.</summary>
+    public double Agreement { get; init; }
+
+    /// <summary>The teacher's scoring time per text over the student's (one text per call, one thread, serving code).</summary>
+    public double SpeedRatio { get; init; }
+
+    /// <summary>Milliseconds per text for the teacher and the student, as measured for <see cref="SpeedRatio"/>.</summary>
+    public double TeacherMsPerText { get; init; }
+
+    /// <inheritdoc cref="TeacherMsPerText"/>
+    public double StudentMsPerText { get; init; }
 }

@@ -8,7 +8,11 @@ namespace Verdict.Training.Data;
 /// </summary>
 internal static class LabelledCsvReader
 {
-    public static List<LabelledExample> Read(string path, string textColumn, string labelColumn, string? splitColumn)
+    /// <summary>The texts of one column, for unlabelled data (a label column is not needed).</summary>
+    public static List<string> ReadTexts(string path, string textColumn) =>
+        [.. Read(path, textColumn, null, null).Select(e => e.Text)];
+
+    public static List<LabelledExample> Read(string path, string textColumn, string? labelColumn, string? splitColumn)
     {
         if (!File.Exists(path))
         {
@@ -18,7 +22,7 @@ internal static class LabelledCsvReader
         var header = ReadRecord(reader, path, 1, out _)
             ?? throw new TrainingDataException(path, 1, "the file is empty; expected a header row");
         var textIndex = ColumnIndex(header, textColumn, "--text-column", path);
-        var labelIndex = ColumnIndex(header, labelColumn, "--label-column", path);
+        var labelIndex = labelColumn is null ? -1 : ColumnIndex(header, labelColumn, "--label-column", path);
         var splitIndex = splitColumn is null ? -1 : ColumnIndex(header, splitColumn, "--split-column", path);
 
         var examples = new List<LabelledExample>();
@@ -34,8 +38,8 @@ internal static class LabelledCsvReader
             {
                 throw new TrainingDataException(path, line, $"expected {header.Count} fields as in the header, found {fields.Count}");
             }
-            var label = fields[labelIndex].Trim();
-            if (label.Length == 0)
+            var label = labelIndex < 0 ? "" : fields[labelIndex].Trim();
+            if (label.Length == 0 && labelIndex >= 0)
             {
                 throw new TrainingDataException(path, line, $"the label ('{labelColumn}') is empty");
             }

@@ -11,6 +11,7 @@ internal sealed class SentenceEmbedder : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly WordPieceFeaturizer _featurizer;
+    private readonly Dictionary<string, float[]> _cache = new(StringComparer.Ordinal);
 
     public SentenceEmbedder(PretrainedEncoder encoder, int threads = 0)
     {
@@ -38,6 +39,21 @@ internal sealed class SentenceEmbedder : IDisposable
     public byte[] Model { get; }
 
     public byte[] Vocabulary { get; }
+
+    /// <summary>The vector of each text, embedding (in one batched pass) only those not embedded before.</summary>
+    public float[][] EmbedCached(IReadOnlyList<string> texts, Action<string>? progress = null)
+    {
+        var missing = texts.Where(t => !_cache.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToArray();
+        if (missing.Length > 0)
+        {
+            var vectors = Embed(missing, progress);
+            for (var i = 0; i < missing.Length; i++)
+            {
+                _cache[missing[i]] = vectors[i];
+            }
+        }
+        return [.. texts.Select(t => _cache[t])];
+    }
 
     /// <summary>One L2-normalised vector per text, in the order given.</summary>
     public float[][] Embed(IReadOnlyList<string> texts, Action<string>? progress = null, int batchSize = 32)
