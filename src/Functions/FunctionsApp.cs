@@ -116,6 +116,7 @@ public static class FunctionsApp
                 serving.GpuService ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmailService>>());
         });
         services.AddSingleton<ReportCache>();
+        services.AddHostedService<ModelWarmup>();
         services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));
         services.AddSingleton<QueueClients>();
         services.AddSingleton<QueueHandler>();

@@ -37,6 +37,12 @@ public sealed class FunctionsOptions
     /// <summary>Longest email (subject and body together) in characters; longer ones get 413.</summary>
     public int MaxEmailChars { get; set; } = 20_000;
 
+    /// <summary>
+    /// How long start-up may spend loading the default model and the serving experiments' models before taking
+    /// traffic (0 turns warm-up off: models load on first use). What is not loaded in time loads on first use.
+    /// </summary>
+    public TimeSpan WarmupTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Most emails or outcomes in one batch call.</summary>
     public int MaxBatch { get; set; } = 64;
 
@@ -134,6 +140,10 @@ public sealed class FunctionsOptions
         if (ScoringServiceUrl is not null && !Uri.TryCreate(ScoringServiceUrl, UriKind.Absolute, out _))
         {
             throw new InvalidOperationException($"Verdict:ScoringServiceUrl '{ScoringServiceUrl}' is not an absolute URL.");
+        }
+        if (WarmupTimeout < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Verdict:WarmupTimeout must not be negative.");
         }
         if (GpuTimeout <= TimeSpan.Zero || GpuBreakDuration < TimeSpan.FromMilliseconds(500))
         {

@@ -117,11 +117,11 @@ internal sealed class FeatureSpace : IDisposable
         _embedder is null ? new Dictionary<string, byte[]>() : new Dictionary<string, byte[]> { ["vocab.txt"] = _embedder.Vocabulary };
 
     /// <summary>The trained model as one ONNX graph: for an encoder, the encoder, its pooling and the head together.</summary>
-    public byte[] ToOnnx(ITrainableModel model, string docString)
+    public byte[] ToOnnx(ITrainableModel model, string docString, bool int8 = false)
     {
         if (_embedder is null)
         {
-            return model.ToOnnx(docString);
+            return model.ToOnnx(docString, int8);
         }
         var linear = (LinearModel)model;
         var classes = linear.Classes;
@@ -132,7 +132,8 @@ internal sealed class FeatureSpace : IDisposable
             dense[i] *= DenseScale;
         }
         var table = NGramSettings is null ? null : linear.Weights.AsSpan(0, offset * classes).ToArray();
-        return EncoderGraph.Classifier(Encoder, _embedder.Model, dense, linear.Bias, classes, table, docString);
+        var onnx = EncoderGraph.Classifier(Encoder, _embedder.Model, dense, linear.Bias, classes, table, docString);
+        return int8 ? Onnx.DynamicQuantizer.Quantize(onnx).Onnx : onnx;
     }
 
     public void Dispose()

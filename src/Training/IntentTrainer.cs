@@ -79,7 +79,8 @@ public static class IntentTrainer
         Func<TrainingInfo, TrainingInfo>? amendTraining, Action<string> progress)
     {
         var architecture = options.Architecture.ToString().ToLowerInvariant();
-        var onnx = space.ToOnnx(fit.Model, $"Verdict {architecture} intent model '{options.Name}@{options.Version}'.");
+        var int8 = options.Precision == WeightPrecision.Quantized8;
+        var onnx = space.ToOnnx(fit.Model, $"Verdict {architecture} intent model '{options.Name}@{options.Version}'.", int8);
         var training = new TrainingInfo
         {
             Architecture = architecture,
@@ -90,7 +91,18 @@ public static class IntentTrainer
             Seconds = Math.Round(seconds, 2),
             DataFile = Path.GetFileName(options.DataPath),
             HyperParameters = HyperParameters(options, space, fit.LearningRate),
+            Precision = int8 ? "int8" : "fp32",
         };
+        var metrics = fit.Metrics;
+        var predicted = fit.Predicted;
+        if (int8)
+        {
+            // The int8 model is what will serve: its own test predictions are the metrics; the float model's accuracy is kept beside them.
+            predicted = ServedPredictions(onnx, space, data);
+            metrics = ClassificationMetrics.Compute(data.Labels, [.. data.Test.Select(e => data.LabelIndex[e.Label])], predicted, metrics.Split);
+            training = training with { Fp32Accuracy = fit.Metrics.Accuracy };
+            progress($"int8: test accuracy {metrics.Accuracy:F4} (float32 {fit.Metrics.Accuracy:F4})");
+        }
         var manifest = new ModelManifest
         {
             Name = options.Name,
@@ -100,7 +112,7 @@ public static class IntentTrainer
             Model = new OnnxSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)) },
             Target = options.Target,
             Description = options.Description,
-            Metrics = fit.Metrics,
+            Metrics = metrics,
             Training = amendTraining is null ? training : amendTraining(training),
         };
         Directory.CreateDirectory(options.OutputDirectory);
@@ -111,7 +123,7 @@ public static class IntentTrainer
         }
         File.WriteAllBytes(Path.Combine(options.OutputDirectory, ModelPackage.ManifestFile), ManifestJson.Serialize(manifest));
 
-        var agreements = CheckServing(options.OutputDirectory, data.Test, fit.Predicted, data.Labels);
+        var agreements = CheckServing(options.OutputDirectory, data.Test, predicted, data.Labels);
         progress($"wrote {options.OutputDirectory} ({onnx.Length / 1024.0 / 1024.0:F1} MB); serving agrees on {agreements}/{data.Test.Count} test predictions.");
         return new TrainingResult(options.OutputDirectory, manifest, agreements, data.Test.Count);
     }
@@ -164,6 +176,21 @@ public static class IntentTrainer
             predicted[i] = best;
         }
         return predicted;
+    }
+
+    /// <summary>The test predictions of a graph through the serving code, before its package is written.</summary>
+    private static int[] ServedPredictions(byte[] onnx, FeatureSpace space, TrainingSet data)
+    {
+        var manifest = new ModelManifest
+        {
+            Name = "candidate", Version = "1", Labels = data.Labels, Featurizer = space.ToSpec(),
+            Model = new OnnxSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)) },
+        };
+        var files = new Dictionary<string, byte[]>(space.Assets()) { [ModelPackage.ManifestFile] = ManifestJson.Serialize(manifest), [manifest.Model.File] = onnx };
+        var package = ModelPackage.ReadAsync("candidate", (file, _) => Task.FromResult(files.GetValueOrDefault(file)), CancellationToken.None).GetAwaiter().GetResult();
+        using var served = OnnxIntentModel.Load(package, intraOpThreads: Environment.ProcessorCount, useCuda: false);
+        var index = data.Labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
+        return [.. data.Test.Chunk(64).SelectMany(chunk => served.Score([.. chunk.Select(e => e.Text)])).Select(s => index[s.Label])];
     }
 
     private static int CheckServing(string directory, IReadOnlyList<LabelledExample> test, int[] predicted, string[] labels)

@@ -101,6 +101,34 @@ public sealed class FunctionsFixture : IAsyncLifetime
 public sealed class FunctionsAppTests(FunctionsFixture fixture) : IClassFixture<FunctionsFixture>
 {
     [Fact]
+    public void Start_LoadsTheDefaultAndTheServingExperimentsModels_BeforeTheFirstEmail()
+    {
+        using var app = fixture.App("log-warmup");
+        _ = app.Server;
+
+        // Without a GPU service the app scores the GPU model (replies@3) itself, so it loads it too.
+        Assert.Equal(["replies@1", "replies@2", "replies@3"], app.Services.GetRequiredService<ScoringRuntime>().LoadedVersions);
+    }
+
+    [Fact]
+    public void Start_WithAGpuService_LeavesGpuModelsToIt()
+    {
+        using var app = fixture.App("log-warmup-gpu", settings: new Dictionary<string, string> { ["Verdict:ScoringServiceUrl"] = "http://127.0.0.1:9" });
+        _ = app.Server;
+
+        Assert.Equal(["replies@1", "replies@2"], app.Services.GetRequiredService<ScoringRuntime>().LoadedVersions);
+    }
+
+    [Fact]
+    public void Start_WithWarmupOff_LoadsNothingUntilAnEmailNeedsIt()
+    {
+        using var app = fixture.App("log-no-warmup", settings: new Dictionary<string, string> { ["Verdict:WarmupTimeout"] = "00:00:00" });
+        _ = app.Server;
+
+        Assert.Empty(app.Services.GetRequiredService<ScoringRuntime>().LoadedVersions);
+    }
+
+    [Fact]
     public void TheScoringSection_TunesTheAppsRuntime()
     {
         using var app = fixture.App("log-scoring-section", settings: new Dictionary<string, string> { ["Scoring:ExecutionProvider"] = "Cuda" });

@@ -92,6 +92,9 @@ public sealed class ScoringRuntime : IDisposable
         return new ScoringRuntime(registry, new IntentScorer(registry, options));
     }
 
+    /// <summary>The versions with a live ONNX Runtime session (for tests).</summary>
+    internal IReadOnlyList<string> LoadedVersions => _registry.LoadedVersions;
+
     /// <summary>Releases every loaded ONNX Runtime session.</summary>
     public void Dispose() => _registry.Dispose();
 }

@@ -143,6 +143,12 @@ public sealed record TrainingInfo
     /// <summary>The pretrained encoder under the model (<c>minilm</c>, <c>arctic-xs</c>), if any.</summary>
     public string? Encoder { get; init; }
 
+    /// <summary>How the weights are stored: <c>fp32</c> or <c>int8</c>.</summary>
+    public string? Precision { get; init; }
+
+    /// <summary>For an int8 model: the test accuracy of the float model it was quantized from.</summary>
+    public double? Fp32Accuracy { get; init; }
+
     /// <summary>For a distilled student: its teacher and how the two compare.</summary>
     public DistillationInfo? Distillation { get; init; }
 

@@ -15,5 +15,6 @@ internal interface ITrainableModel
     void Logits(SparseFeatures features, Span<float> logits);
 
     /// <summary>The model as an ONNX graph: inputs <c>ids</c> (int64 [batch, n]) and <c>weights</c> (float [batch, n]), output <c>logits</c>.</summary>
-    byte[] ToOnnx(string docString);
+    /// <remarks>With <paramref name="int8"/> the n-gram table is stored as int8 with a scale per row.</remarks>
+    byte[] ToOnnx(string docString, bool int8 = false);
 }

@@ -58,12 +58,19 @@ internal sealed class LinearModel : ITrainableModel
         return loss;
     }
 
-    public byte[] ToOnnx(string docString)
+    public byte[] ToOnnx(string docString, bool int8 = false)
     {
         var b = OnnxLayers.HashedNGramGraph("verdict-linear", _classes);
-        b.AddInitializer("W", _weights, Buckets, _classes);
         b.AddInitializer("b", _bias, _classes);
-        OnnxLayers.EmbeddingBag(b, "W", "bag");
+        if (int8)
+        {
+            OnnxLayers.QuantizedEmbeddingBag(b, "W", _weights, Buckets, _classes, "bag");
+        }
+        else
+        {
+            b.AddInitializer("W", _weights, Buckets, _classes);
+            OnnxLayers.EmbeddingBag(b, "W", "bag");
+        }
         b.Node("Add", ["bag", "b"], "logits");
         return b.ToBytes(docString);
     }

@@ -125,15 +125,25 @@ internal sealed class MlpModel : ITrainableModel
         }
     }
 
-    public byte[] ToOnnx(string docString)
+    public byte[] ToOnnx(string docString, bool int8 = false)
     {
         var b = OnnxLayers.HashedNGramGraph("verdict-mlp", _classes);
-        b.AddInitializer("E", _embeddings, Buckets, _dim);
+        if (!int8)
+        {
+            b.AddInitializer("E", _embeddings, Buckets, _dim);
+        }
         b.AddInitializer("W1", Transpose(_w1, _hidden, _dim), _dim, _hidden);
         b.AddInitializer("b1", _b1, _hidden);
         b.AddInitializer("W2", Transpose(_w2, _classes, _hidden), _hidden, _classes);
         b.AddInitializer("b2", _b2, _classes);
-        OnnxLayers.EmbeddingBag(b, "E", "bag");
+        if (int8)
+        {
+            OnnxLayers.QuantizedEmbeddingBag(b, "E", _embeddings, Buckets, _dim, "bag");
+        }
+        else
+        {
+            OnnxLayers.EmbeddingBag(b, "E", "bag");
+        }
         b.Node("MatMul", ["bag", "W1"], "hidden_linear");
         b.Node("Add", ["hidden_linear", "b1"], "hidden_pre");
         b.Node("Relu", ["hidden_pre"], "hidden");

@@ -30,4 +30,24 @@ internal static class OnnxLayers
         b.Node("MatMul", ["weights_row", "rows"], "bag_row");
         b.Node("Squeeze", ["bag_row", "axis_1"], output);
     }
+
+    /// <summary>
+    /// <see cref="EmbeddingBag"/> over an int8 table with one scale per row: the rows are gathered as int8 and widened,
+    /// and each row's scale is folded into its weight, so <c>output[b] = Σₙ (weights[b,n]·scale[ids[b,n]]) · q[ids[b,n]]</c>.
+    /// A quarter of the float table's size; the table is what makes an n-gram model large.
+    /// </summary>
+    public static void QuantizedEmbeddingBag(OnnxGraphBuilder b, string table, ReadOnlySpan<float> values, int rows, int columns, string output)
+    {
+        var (quantized, scales) = DynamicQuantizer.QuantizeRows(values, rows, columns);
+        b.AddInt8Initializer(table + "_int8", quantized, rows, columns);
+        b.AddInitializer(table + "_scale", scales, rows);
+        b.AddInt64Initializer("axis_1", [1], 1);
+        b.Node("Gather", [table + "_int8", "ids"], "rows_int8", OnnxGraphBuilder.IntAttribute("axis", 0));
+        b.Node("Cast", ["rows_int8"], "rows", OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+        b.Node("Gather", [table + "_scale", "ids"], "row_scales", OnnxGraphBuilder.IntAttribute("axis", 0));
+        b.Node("Mul", ["weights", "row_scales"], "scaled_weights");
+        b.Node("Unsqueeze", ["scaled_weights", "axis_1"], "weights_row");
+        b.Node("MatMul", ["weights_row", "rows"], "bag_row");
+        b.Node("Squeeze", ["bag_row", "axis_1"], output);
+    }
 }

@@ -31,6 +31,9 @@ internal sealed class OnnxGraphBuilder
     public string AddInt64Initializer(string name, ReadOnlySpan<long> values, params long[] dims) =>
         AddRawInitializer(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values), dims);
 
+    public string AddInt8Initializer(string name, ReadOnlySpan<sbyte> values, params long[] dims) =>
+        AddRawInitializer(name, TensorProto.Types.DataType.Int8, MemoryMarshal.AsBytes(values), dims);
+
     /// <summary>An initializer as little-endian raw bytes (what raw_data holds for every element type).</summary>
     private string AddRawInitializer(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, long[] dims)
     {
