@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the local stack from a fresh clone: installs the tools, starts Azurite (fresh storage each
-# run), trains the demo champion (linear) and challenger (mlp) from the synthetic corpus and publishes
+# run), trains the demo champion (n-gram linear) and challenger (hybrid: the pretrained MiniLM encoder beside
+# the n-grams) from the synthetic corpus and publishes
 # them, creates the demo experiment in its A/A phase, starts the Functions app on 127.0.0.1 with its
 # queue listeners, checks it answers, and prints curl calls to paste. Ctrl-C stops everything.
 set -euo pipefail
@@ -57,7 +58,7 @@ export VERDICT_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountN
 "$verdict" demo corpus --out "$work/demo/corpus.csv" >/dev/null
 version="$(date +%Y%m%d%H%M%S)"
 for name in demo-champion demo-challenger; do
-  arch=$([ "$name" = demo-champion ] && echo linear || echo mlp)
+  arch=$([ "$name" = demo-champion ] && echo linear || echo hybrid)
   rm -rf "$work/demo/$name"
   "$verdict" models train --data "$work/demo/corpus.csv" --split-column split --architecture "$arch" \
     --buckets 65536 --name "$name" --version "$version" --out "$work/demo/$name" | tail -n 1

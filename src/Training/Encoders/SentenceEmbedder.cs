@@ -40,6 +40,9 @@ internal sealed class SentenceEmbedder : IDisposable
 
     public byte[] Vocabulary { get; }
 
+    /// <summary>The token ids the encoder sees for <paramref name="text"/> ([CLS] and [SEP] included).</summary>
+    public IReadOnlyList<int> Tokenize(string text) => _featurizer.Encode(text);
+
     /// <summary>The vector of each text, embedding (in one batched pass) only those not embedded before.</summary>
     public float[][] EmbedCached(IReadOnlyList<string> texts, Action<string>? progress = null)
     {
