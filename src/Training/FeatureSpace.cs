@@ -132,7 +132,7 @@ internal sealed class FeatureSpace : IDisposable
             dense[i] *= DenseScale;
         }
         var table = NGramSettings is null ? null : linear.Weights.AsSpan(0, offset * classes).ToArray();
-        var onnx = EncoderGraph.Classifier(Encoder, _embedder.Model, dense, linear.Bias, classes, table, docString);
+        var onnx = EncoderGraph.Classifier(Encoder, _embedder.Model, dense, linear.Bias, classes, table, docString, int8NGrams: int8);
         return int8 ? Onnx.DynamicQuantizer.Quantize(onnx).Onnx : onnx;
     }
 

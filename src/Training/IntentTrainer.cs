@@ -178,6 +178,13 @@ public static class IntentTrainer
         return predicted;
     }
 
+    /// <summary>
+    /// Texts per call when the trainer scores the test split through the serving code. The same for measuring an int8
+    /// model and for checking it: dynamic quantization scales a call's activations by their range over the whole batch,
+    /// so an int8 encoder's answer for a text can depend on the texts beside it in the call.
+    /// </summary>
+    private const int ServingCheckBatch = 64;
+
     /// <summary>The test predictions of a graph through the serving code, before its package is written.</summary>
     private static int[] ServedPredictions(byte[] onnx, FeatureSpace space, TrainingSet data)
     {
@@ -190,7 +197,7 @@ public static class IntentTrainer
         var package = ModelPackage.ReadAsync("candidate", (file, _) => Task.FromResult(files.GetValueOrDefault(file)), CancellationToken.None).GetAwaiter().GetResult();
         using var served = OnnxIntentModel.Load(package, intraOpThreads: Environment.ProcessorCount, useCuda: false);
         var index = data.Labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
-        return [.. data.Test.Chunk(64).SelectMany(chunk => served.Score([.. chunk.Select(e => e.Text)])).Select(s => index[s.Label])];
+        return [.. data.Test.Chunk(ServingCheckBatch).SelectMany(chunk => served.Score([.. chunk.Select(e => e.Text)])).Select(s => index[s.Label])];
     }
 
     private static int CheckServing(string directory, IReadOnlyList<LabelledExample> test, int[] predicted, string[] labels)
@@ -199,7 +206,7 @@ public static class IntentTrainer
         using var served = OnnxIntentModel.Load(package, intraOpThreads: 1, useCuda: false);
         var agreements = 0;
         var start = 0;
-        foreach (var batch in test.Select(e => e.Text).Chunk(256))
+        foreach (var batch in test.Select(e => e.Text).Chunk(ServingCheckBatch))
         {
             var scores = served.Score(batch);
             for (var i = 0; i < scores.Length; i++)

@@ -32,8 +32,9 @@ internal static class EncoderGraph
     /// table is given. <paramref name="dense"/> is [dimension, classes] row-major; <paramref name="ngramTable"/> is
     /// [buckets, classes].
     /// </summary>
+    /// <remarks>With <paramref name="int8NGrams"/> the n-gram table is stored int8 with a scale per row.</remarks>
     public static byte[] Classifier(
-        PretrainedEncoder encoder, byte[] onnx, float[] dense, float[] bias, int classes, float[]? ngramTable, string docString)
+        PretrainedEncoder encoder, byte[] onnx, float[] dense, float[] bias, int classes, float[]? ngramTable, string docString, bool int8NGrams = false)
     {
         var model = ModelProto.Parser.ParseFrom(onnx);
         var graph = model.Graph;
@@ -49,11 +50,28 @@ internal static class EncoderGraph
         {
             graph.Input.Add(Input("ids", TensorProto.Types.DataType.Int64));
             graph.Input.Add(Input("weights", TensorProto.Types.DataType.Float));
-            AddFloat(graph, "verdict_ngram_T", ngramTable, ngramTable.Length / classes, classes);
+            var rows = ngramTable.Length / classes;
             AddInt64(graph, "verdict_shape_row", [0, 1, -1], 3);
             AddInt64(graph, "verdict_shape_flat", [0, -1], 2);
-            Node(graph, "Gather", ["verdict_ngram_T", "ids"], "verdict_ngram_rows", OnnxGraphBuilder.IntAttribute("axis", 0));
-            Node(graph, "Reshape", ["weights", "verdict_shape_row"], "verdict_ngram_weights_row");
+            var weights = "weights";
+            if (int8NGrams)
+            {
+                // As OnnxLayers.QuantizedEmbeddingBag: gather int8 rows, widen them, fold each row's scale into its weight.
+                var (quantized, scales) = DynamicQuantizer.QuantizeRows(ngramTable, rows, classes);
+                AddRaw(graph, "verdict_ngram_T_int8", TensorProto.Types.DataType.Int8, MemoryMarshal.AsBytes(quantized.AsSpan()), rows, classes);
+                AddFloat(graph, "verdict_ngram_T_scale", scales, rows);
+                Node(graph, "Gather", ["verdict_ngram_T_int8", "ids"], "verdict_ngram_rows_int8", OnnxGraphBuilder.IntAttribute("axis", 0));
+                Node(graph, "Cast", ["verdict_ngram_rows_int8"], "verdict_ngram_rows", OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+                Node(graph, "Gather", ["verdict_ngram_T_scale", "ids"], "verdict_ngram_row_scales", OnnxGraphBuilder.IntAttribute("axis", 0));
+                Node(graph, "Mul", ["weights", "verdict_ngram_row_scales"], "verdict_ngram_scaled_weights");
+                weights = "verdict_ngram_scaled_weights";
+            }
+            else
+            {
+                AddFloat(graph, "verdict_ngram_T", ngramTable, rows, classes);
+                Node(graph, "Gather", ["verdict_ngram_T", "ids"], "verdict_ngram_rows", OnnxGraphBuilder.IntAttribute("axis", 0));
+            }
+            Node(graph, "Reshape", [weights, "verdict_shape_row"], "verdict_ngram_weights_row");
             Node(graph, "MatMul", ["verdict_ngram_weights_row", "verdict_ngram_rows"], "verdict_ngram_bag_row");
             Node(graph, "Reshape", ["verdict_ngram_bag_row", "verdict_shape_flat"], "verdict_ngram_bag");
             Node(graph, "Add", ["verdict_head_linear", "verdict_ngram_bag"], "verdict_head_sum");
