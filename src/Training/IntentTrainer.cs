@@ -195,7 +195,8 @@ public static class IntentTrainer
         };
         var files = new Dictionary<string, byte[]>(space.Assets()) { [ModelPackage.ManifestFile] = ManifestJson.Serialize(manifest), [manifest.Model.File] = onnx };
         var package = ModelPackage.ReadAsync("candidate", (file, _) => Task.FromResult(files.GetValueOrDefault(file)), CancellationToken.None).GetAwaiter().GetResult();
-        using var served = OnnxIntentModel.Load(package, intraOpThreads: Environment.ProcessorCount, useCuda: false);
+        // One thread, as the app runs it and as the check below does: int8 kernels may round differently with more.
+        using var served = OnnxIntentModel.Load(package, intraOpThreads: 1, useCuda: false);
         var index = data.Labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         return [.. data.Test.Chunk(ServingCheckBatch).SelectMany(chunk => served.Score([.. chunk.Select(e => e.Text)])).Select(s => index[s.Label])];
     }
