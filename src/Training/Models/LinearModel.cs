@@ -48,7 +48,7 @@ internal sealed class LinearModel : ITrainableModel
     {
         var g = _scratch.AsSpan();
         Logits(features, g);
-        VectorMath.SoftmaxInPlace(g, -1);
+        VectorMath.SoftmaxInPlace(g);
         var loss = VectorMath.CrossEntropyGradient(g, label, soft);
         for (var j = 0; j < features.Count; j++)
         {

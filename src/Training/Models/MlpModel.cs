@@ -80,7 +80,7 @@ internal sealed class MlpModel : ITrainableModel
         {
             _g2[c] = _b2[c] + VectorMath.Dot(_w2.AsSpan(c * _hidden, _hidden), _h1);
         }
-        VectorMath.SoftmaxInPlace(_g2, -1);
+        VectorMath.SoftmaxInPlace(_g2);
         var loss = VectorMath.CrossEntropyGradient(_g2, label, soft);
 
         Array.Clear(_dh1);

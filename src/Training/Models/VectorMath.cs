@@ -49,8 +49,8 @@ internal static class VectorMath
         return sum;
     }
 
-    /// <summary>Softmax in place; returns the log-probability of <paramref name="target"/>.</summary>
-    public static float SoftmaxInPlace(Span<float> values, int target)
+    /// <summary>Softmax in place.</summary>
+    public static void SoftmaxInPlace(Span<float> values)
     {
         var max = float.NegativeInfinity;
         foreach (var v in values)
@@ -62,12 +62,10 @@ internal static class VectorMath
         {
             sum += Math.Exp(values[i] - max);
         }
-        var logTarget = target >= 0 ? (float)(values[target] - max - Math.Log(sum)) : 0f;
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = (float)(Math.Exp(values[i] - max) / sum);
         }
-        return logTarget;
     }
 
     /// <summary>
