@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Verdict.Training.Models;
 using Verdict.Training.Onnx;
 using Verdict.Training.Onnx.Proto;
 
@@ -21,63 +21,48 @@ internal static class EncoderGraph
     public static byte[] WithPooling(PretrainedEncoder encoder, byte[] onnx)
     {
         var model = ModelProto.Parser.ParseFrom(onnx);
-        var graph = model.Graph;
-        AddPooling(graph, encoder);
-        SetOutput(graph, EmbeddingOutput, encoder.Dimension);
+        AddPooling(new OnnxGraphBuilder(model.Graph, "verdict_"), model.Graph, encoder);
+        SetOutput(model.Graph, EmbeddingOutput, encoder.Dimension);
         return model.ToByteArray();
     }
 
     /// <summary>
     /// The classifier: <c>logits = normalize(pool(encoder)) · W + b</c>, plus <c>Σ weights·T[ids]</c> when an n-gram
-    /// table is given. <paramref name="dense"/> is [dimension, classes] row-major; <paramref name="ngramTable"/> is
-    /// [buckets, classes].
+    /// table is given (stored int8 with a scale per row when <paramref name="int8NGrams"/>). <paramref name="dense"/> is
+    /// [dimension, classes] row-major; <paramref name="ngramTable"/> is [buckets, classes].
     /// </summary>
-    /// <remarks>With <paramref name="int8NGrams"/> the n-gram table is stored int8 with a scale per row.</remarks>
     public static byte[] Classifier(
         PretrainedEncoder encoder, byte[] onnx, float[] dense, float[] bias, int classes, float[]? ngramTable, string docString, bool int8NGrams = false)
     {
         var model = ModelProto.Parser.ParseFrom(onnx);
-        var graph = model.Graph;
-        AddPooling(graph, encoder);
-        AddFloat(graph, "verdict_head_W", dense, encoder.Dimension, classes);
-        AddFloat(graph, "verdict_head_b", bias, classes);
-        Node(graph, "MatMul", [EmbeddingOutput, "verdict_head_W"], "verdict_head_linear");
+        var b = new OnnxGraphBuilder(model.Graph, "verdict_");
+        AddPooling(b, model.Graph, encoder);
+        b.AddInitializer("verdict_head_W", dense, encoder.Dimension, classes);
+        b.AddInitializer("verdict_head_b", bias, classes);
+        b.Node("MatMul", [EmbeddingOutput, "verdict_head_W"], "verdict_head_linear");
         if (ngramTable is null)
         {
-            Node(graph, "Add", ["verdict_head_linear", "verdict_head_b"], "logits");
+            b.Node("Add", ["verdict_head_linear", "verdict_head_b"], "logits");
         }
         else
         {
-            graph.Input.Add(Input("ids", TensorProto.Types.DataType.Int64));
-            graph.Input.Add(Input("weights", TensorProto.Types.DataType.Float));
+            // The same bag as the n-gram models' (OnnxLayers), beside the encoder.
+            b.AddInput("ids", TensorProto.Types.DataType.Int64, "batch", "ngrams");
+            b.AddInput("weights", TensorProto.Types.DataType.Float, "batch", "ngrams");
             var rows = ngramTable.Length / classes;
-            AddInt64(graph, "verdict_shape_row", [0, 1, -1], 3);
-            AddInt64(graph, "verdict_shape_flat", [0, -1], 2);
-            var weights = "weights";
             if (int8NGrams)
             {
-                // As OnnxLayers.QuantizedEmbeddingBag: gather int8 rows, widen them, fold each row's scale into its weight.
-                var (quantized, scales) = DynamicQuantizer.QuantizeRows(ngramTable, rows, classes);
-                AddRaw(graph, "verdict_ngram_T_int8", TensorProto.Types.DataType.Int8, MemoryMarshal.AsBytes(quantized.AsSpan()), rows, classes);
-                AddFloat(graph, "verdict_ngram_T_scale", scales, rows);
-                Node(graph, "Gather", ["verdict_ngram_T_int8", "ids"], "verdict_ngram_rows_int8", OnnxGraphBuilder.IntAttribute("axis", 0));
-                Node(graph, "Cast", ["verdict_ngram_rows_int8"], "verdict_ngram_rows", OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
-                Node(graph, "Gather", ["verdict_ngram_T_scale", "ids"], "verdict_ngram_row_scales", OnnxGraphBuilder.IntAttribute("axis", 0));
-                Node(graph, "Mul", ["weights", "verdict_ngram_row_scales"], "verdict_ngram_scaled_weights");
-                weights = "verdict_ngram_scaled_weights";
+                OnnxLayers.QuantizedEmbeddingBag(b, "verdict_ngram_T", ngramTable, rows, classes, "verdict_ngram_bag");
             }
             else
             {
-                AddFloat(graph, "verdict_ngram_T", ngramTable, rows, classes);
-                Node(graph, "Gather", ["verdict_ngram_T", "ids"], "verdict_ngram_rows", OnnxGraphBuilder.IntAttribute("axis", 0));
+                b.AddInitializer("verdict_ngram_T", ngramTable, rows, classes);
+                OnnxLayers.EmbeddingBag(b, "verdict_ngram_T", "verdict_ngram_bag");
             }
-            Node(graph, "Reshape", [weights, "verdict_shape_row"], "verdict_ngram_weights_row");
-            Node(graph, "MatMul", ["verdict_ngram_weights_row", "verdict_ngram_rows"], "verdict_ngram_bag_row");
-            Node(graph, "Reshape", ["verdict_ngram_bag_row", "verdict_shape_flat"], "verdict_ngram_bag");
-            Node(graph, "Add", ["verdict_head_linear", "verdict_ngram_bag"], "verdict_head_sum");
-            Node(graph, "Add", ["verdict_head_sum", "verdict_head_b"], "logits");
+            b.Node("Add", ["verdict_head_linear", "verdict_ngram_bag"], "verdict_head_sum");
+            b.Node("Add", ["verdict_head_sum", "verdict_head_b"], "logits");
         }
-        SetOutput(graph, "logits", classes);
+        SetOutput(model.Graph, "logits", classes);
         model.DocString = docString;
         model.ProducerName = "verdict";
         return model.ToByteArray();
@@ -87,7 +72,7 @@ internal static class EncoderGraph
     /// Mean pooling is <c>MatMul(mask as a [batch, 1, seq] row, states)</c>, the masked sum; dividing by the token count
     /// is left out because the L2 normalisation that follows removes any positive factor. CLS pooling gathers position 0.
     /// </summary>
-    private static void AddPooling(GraphProto graph, PretrainedEncoder encoder)
+    private static void AddPooling(OnnxGraphBuilder b, GraphProto graph, PretrainedEncoder encoder)
     {
         if (!graph.Node.Any(n => n.Output.Contains(StatesOutput)))
         {
@@ -95,19 +80,19 @@ internal static class EncoderGraph
         }
         if (encoder.Pooling == EncoderPooling.Mean)
         {
-            AddInt64(graph, "verdict_pool_shape_row", [0, 1, -1], 3);
-            AddInt64(graph, "verdict_pool_shape_flat", [0, -1], 2);
-            Node(graph, "Cast", ["attention_mask"], "verdict_pool_mask", OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
-            Node(graph, "Reshape", ["verdict_pool_mask", "verdict_pool_shape_row"], "verdict_pool_mask_row");
-            Node(graph, "MatMul", ["verdict_pool_mask_row", StatesOutput], "verdict_pool_sum_row");
-            Node(graph, "Reshape", ["verdict_pool_sum_row", "verdict_pool_shape_flat"], "verdict_pooled");
+            b.AddInt64Initializer("verdict_pool_shape_row", [0, 1, -1], 3);
+            b.AddInt64Initializer("verdict_pool_shape_flat", [0, -1], 2);
+            b.Node("Cast", ["attention_mask"], "verdict_pool_mask", OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+            b.Node("Reshape", ["verdict_pool_mask", "verdict_pool_shape_row"], "verdict_pool_mask_row");
+            b.Node("MatMul", ["verdict_pool_mask_row", StatesOutput], "verdict_pool_sum_row");
+            b.Node("Reshape", ["verdict_pool_sum_row", "verdict_pool_shape_flat"], "verdict_pooled");
         }
         else
         {
-            AddInt64(graph, "verdict_pool_first", [0]);
-            Node(graph, "Gather", [StatesOutput, "verdict_pool_first"], "verdict_pooled", OnnxGraphBuilder.IntAttribute("axis", 1));
+            b.AddInt64Initializer("verdict_pool_first", [0]);
+            b.Node("Gather", [StatesOutput, "verdict_pool_first"], "verdict_pooled", OnnxGraphBuilder.IntAttribute("axis", 1));
         }
-        Node(graph, "LpNormalization", ["verdict_pooled"], EmbeddingOutput,
+        b.Node("LpNormalization", ["verdict_pooled"], EmbeddingOutput,
             OnnxGraphBuilder.IntAttribute("axis", 1), OnnxGraphBuilder.IntAttribute("p", 2));
     }
 
@@ -150,40 +135,5 @@ internal static class EncoderGraph
         var infos = graph.ValueInfo.Where(v => needed.Contains(v.Name)).ToList();
         graph.ValueInfo.Clear();
         graph.ValueInfo.AddRange(infos);
-    }
-
-    private static ValueInfoProto Input(string name, TensorProto.Types.DataType type) => new()
-    {
-        Name = name,
-        Type = new TypeProto
-        {
-            TensorType = new TypeProto.Types.Tensor
-            {
-                ElemType = (int)type,
-                Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = "batch" }, new TensorShapeProto.Types.Dimension { DimParam = "ngrams" } } },
-            },
-        },
-    };
-
-    internal static void Node(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = output + "_node" };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        graph.Node.Add(node);
-    }
-
-    internal static void AddFloat(GraphProto graph, string name, ReadOnlySpan<float> values, params long[] dims) =>
-        AddRaw(graph, name, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(values), dims);
-
-    internal static void AddInt64(GraphProto graph, string name, ReadOnlySpan<long> values, params long[] dims) =>
-        AddRaw(graph, name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values), dims);
-
-    internal static void AddRaw(GraphProto graph, string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, params long[] dims)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(bytes) };
-        tensor.Dims.AddRange(dims);
-        graph.Initializer.Add(tensor);
     }
 }

@@ -17,18 +17,16 @@ internal static class OnnxLayers
 
     /// <summary>
     /// <c>output[b] = Σₙ weights[b,n] · table[ids[b,n]]</c>: Gather the rows, then one batched MatMul of the
-    /// weights ([batch, 1, n]) by the rows ([batch, n, dim]), squeezed to [batch, dim]. Padding uses id 0 with
+    /// weights ([batch, 1, n]) by the rows ([batch, n, dim]), reshaped to [batch, dim]. Padding uses id 0 with
     /// weight 0, so it adds nothing. The MatMul scales and sums in one pass over the gathered rows; the
     /// Mul → ReduceSum it replaced wrote a scaled copy of them first and summed over a middle axis, which made
-    /// a 128-wide bag 2.5× slower on CPU (docs/benchmarks.md).
+    /// a 128-wide bag 2.5× slower on CPU (docs/benchmarks.md). Reshape rather than Unsqueeze/Squeeze, whose form
+    /// changed in opset 13, so the bag also joins a pretrained encoder's older opset (the hybrid model).
     /// </summary>
     public static void EmbeddingBag(OnnxGraphBuilder b, string table, string output)
     {
-        b.AddInt64Initializer("axis_1", [1], 1);
         b.Node("Gather", [table, "ids"], "rows", OnnxGraphBuilder.IntAttribute("axis", 0));
-        b.Node("Unsqueeze", ["weights", "axis_1"], "weights_row");
-        b.Node("MatMul", ["weights_row", "rows"], "bag_row");
-        b.Node("Squeeze", ["bag_row", "axis_1"], output);
+        Bag(b, "weights", output);
     }
 
     /// <summary>
@@ -41,13 +39,20 @@ internal static class OnnxLayers
         var (quantized, scales) = DynamicQuantizer.QuantizeRows(values, rows, columns);
         b.AddInt8Initializer(table + "_int8", quantized, rows, columns);
         b.AddInitializer(table + "_scale", scales, rows);
-        b.AddInt64Initializer("axis_1", [1], 1);
         b.Node("Gather", [table + "_int8", "ids"], "rows_int8", OnnxGraphBuilder.IntAttribute("axis", 0));
         b.Node("Cast", ["rows_int8"], "rows", OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
         b.Node("Gather", [table + "_scale", "ids"], "row_scales", OnnxGraphBuilder.IntAttribute("axis", 0));
         b.Node("Mul", ["weights", "row_scales"], "scaled_weights");
-        b.Node("Unsqueeze", ["scaled_weights", "axis_1"], "weights_row");
+        Bag(b, "scaled_weights", output);
+    }
+
+    /// <summary><c>output = reshape(reshape(weights, [b, 1, n]) · rows, [b, dim])</c> over the gathered <c>rows</c>.</summary>
+    private static void Bag(OnnxGraphBuilder b, string weights, string output)
+    {
+        b.AddInt64Initializer("bag_shape_row", [0, 1, -1], 3);
+        b.AddInt64Initializer("bag_shape_flat", [0, -1], 2);
+        b.Node("Reshape", [weights, "bag_shape_row"], "weights_row");
         b.Node("MatMul", ["weights_row", "rows"], "bag_row");
-        b.Node("Squeeze", ["bag_row", "axis_1"], output);
+        b.Node("Reshape", ["bag_row", "bag_shape_flat"], output);
     }
 }

@@ -14,9 +14,17 @@ internal sealed class OnnxGraphBuilder
     public const long OpsetVersion = 17;
 
     private readonly GraphProto _graph;
+    private readonly string _nodePrefix = "";
     private int _nodeCount;
 
     public OnnxGraphBuilder(string graphName) => _graph = new GraphProto { Name = graphName };
+
+    /// <summary>Adds to an existing graph (a pretrained encoder's); node names get <paramref name="nodePrefix"/> so they cannot collide with its own.</summary>
+    public OnnxGraphBuilder(GraphProto graph, string nodePrefix)
+    {
+        _graph = graph;
+        _nodePrefix = nodePrefix;
+    }
 
     /// <summary>Declares a graph input; a null dimension is symbolic (named <c>dimN</c> by position, e.g. batch).</summary>
     public void AddInput(string name, TensorProto.Types.DataType type, params object[] dims) =>
@@ -46,7 +54,7 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds a node; returns its (single) output name.</summary>
     public string Node(string opType, string[] inputs, string output, params AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = $"{opType}_{_nodeCount++}" };
+        var node = new NodeProto { OpType = opType, Name = $"{_nodePrefix}{opType}_{_nodeCount++}" };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         node.Attribute.AddRange(attributes);
