@@ -25,6 +25,15 @@ public sealed class SyntheticLog
     /// <summary>What each email's outcome carries: both fields (the default), only trueIntent, or no outcome at all.</summary>
     public SyntheticOutcomes Outcomes { get; init; } = SyntheticOutcomes.IntentAndHandling;
 
+    /// <summary>
+    /// The chance that an email's outcome is never logged, by arm and whether the prediction was right (a rep who
+    /// skips the form when the suggestion was wrong); null logs every outcome.
+    /// </summary>
+    public Func<string, bool, double>? OutcomeLoss { get; init; }
+
+    /// <summary>Seconds from the exposure to its outcome.</summary>
+    public double OutcomeDelaySeconds { get; init; }
+
     public IEnumerable<string> Lines()
     {
         var rng = new Random(Seed);
@@ -40,14 +49,20 @@ public sealed class SyntheticLog
                 string predicted = intents[rng.Next(intents.Length)];
                 string truth = rng.NextDouble() < arm.Accuracy ? predicted : intents[(Array.IndexOf(intents, predicted) + 1 + rng.Next(3)) % 4];
                 double seconds = MedianSeconds * arm.TimeFactor * Math.Exp(LogSd * Normal(rng));
+                if (OutcomeLoss is { } loss && rng.NextDouble() < loss(arm.Name, truth == predicted))
+                {
+                    yield return $$"""{"type":"scored","id":"{{sid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Name}}","unit":"u-{{u}}","model":"{{arm.Name}}@1","intent":"{{predicted}}","confidence":0.9,"phase":"{{Phase}}"}""";
+                    continue;
+                }
+                string outcomeTs = OutcomeDelaySeconds == 0 ? ts : Start.AddSeconds((id * SecondsBetweenEmails) + OutcomeDelaySeconds).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 yield return $$"""{"type":"scored","id":"{{sid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Name}}","unit":"u-{{u}}","model":"{{arm.Name}}@1","intent":"{{predicted}}","confidence":0.9,"phase":"{{Phase}}"}""";
                 if (Outcomes == SyntheticOutcomes.IntentAndHandling)
                 {
-                    yield return string.Create(CultureInfo.InvariantCulture, $$"""{"type":"outcome","id":"{{sid}}","ts":"{{ts}}","trueIntent":"{{truth}}","handlingSeconds":{{seconds:0.###}}}""");
+                    yield return string.Create(CultureInfo.InvariantCulture, $$"""{"type":"outcome","id":"{{sid}}","ts":"{{outcomeTs}}","trueIntent":"{{truth}}","handlingSeconds":{{seconds:0.###}}}""");
                 }
                 else if (Outcomes == SyntheticOutcomes.IntentOnly)
                 {
-                    yield return $$"""{"type":"outcome","id":"{{sid}}","ts":"{{ts}}","trueIntent":"{{truth}}"}""";
+                    yield return $$"""{"type":"outcome","id":"{{sid}}","ts":"{{outcomeTs}}","trueIntent":"{{truth}}"}""";
                 }
             }
         }

@@ -48,6 +48,9 @@ public sealed record AnalysisRequest
     /// <summary>The Blob service for Blob paths, when the caller already reaches the account (with a managed identity, say); it wins over <see cref="BlobConnectionString"/>.</summary>
     public Azure.Storage.Blobs.BlobServiceClient? BlobService { get; init; }
 
-    /// <summary>Seed of the Monte Carlo for probability to be best.</summary>
+    /// <summary>Non-inferiority guardrails: a treatment may not be worse than the control by more than the margin on the metric.</summary>
+    public IReadOnlyList<Guardrail> Guardrails { get; init; } = [];
+
+    /// <summary>Seed of the Monte Carlo for probability to be best and of the bootstrap intervals.</summary>
     public int Seed { get; init; } = 20_261_122;
 }

@@ -65,6 +65,21 @@ public sealed record AnalysisResult
 
     /// <summary>Handling times per arm as a histogram on a log scale; null without handling times.</summary>
     public HandlingDistribution? HandlingDistribution { get; init; }
+
+    /// <summary>Per arm, how long outcomes took to arrive after the exposure (model experiments).</summary>
+    public IReadOnlyList<OutcomeDelay> OutcomeDelays { get; init; } = [];
+
+    /// <summary>Per-intent recall and precision, macro-F1, the confusion matrix and calibration per arm; null for templates or without labelled emails.</summary>
+    public ClassificationResult? Classification { get; init; }
+
+    /// <summary>The declared non-inferiority guardrails, checked for every treatment.</summary>
+    public IReadOnlyList<GuardrailResult> Guardrails { get; init; } = [];
+
+    /// <summary>Per treatment, the change in accuracy points and rep minutes per 1,000 emails (model experiments).</summary>
+    public IReadOnlyList<Impact> Impact { get; init; } = [];
+
+    /// <summary>What the reader must know before acting: peeking without a planned sample, borderline outcome coverage.</summary>
+    public IReadOnlyList<AnalysisWarning> Warnings { get; init; } = [];
 }
 
 /// <summary>The cumulative state of an experiment at the end of one UTC day of exposures.</summary>
@@ -106,6 +121,9 @@ public sealed record MetricResult
 
     /// <summary>Test that all arms share one rate (three or more arms).</summary>
     public OmnibusResult? Omnibus { get; init; }
+
+    /// <summary>Whether the arms got outcomes carrying this metric's field equally often; null for metrics without an outcome field.</summary>
+    public OutcomeCoverage? Coverage { get; init; }
 }
 
 /// <summary>One arm's estimate of a metric.</summary>
@@ -151,7 +169,7 @@ public sealed record Verdict
     /// <summary>
     /// <c>aa-passed</c>, <c>aa-failed</c>, <c>aa-in-progress</c>, <c>ab-winner</c>, <c>ab-mixed</c>, <c>ab-no-difference</c>,
     /// <c>ab-inconclusive</c>, <c>template-winner</c>, <c>template-no-difference</c>, <c>template-no-winner-yet</c>,
-    /// <c>srm-mismatch</c> or <c>no-data</c>.
+    /// <c>srm-mismatch</c>, <c>outcome-coverage-mismatch</c>, <c>ab-guardrail-breached</c> or <c>no-data</c>.
     /// </summary>
     public required string Status { get; init; }
 
@@ -163,4 +181,7 @@ public sealed record Verdict
 
     /// <summary>Units still needed to reach the planned sample, when it is known and not reached.</summary>
     public long? UnitsNeeded { get; init; }
+
+    /// <summary>The A/A gate's tests and their family-wise adjustment (A/A phase only).</summary>
+    public AaGate? Gate { get; init; }
 }

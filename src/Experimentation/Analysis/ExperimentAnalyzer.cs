@@ -19,20 +19,18 @@ internal static class ExperimentAnalyzer
         bool planReached = request.PlannedUnits is not long planned || totalUnits >= planned;
         double tuning = request.PlannedUnits ?? SequentialTest.DefaultTuningUnits;
         var context = new Context(alpha, control ?? "", planReached, tuning, obs.SeveralExposuresPerUnit, request.Seed);
+        var kind = obs.IsTemplate ? Experiments.ExperimentKind.Template : Experiments.ExperimentKind.Model;
 
         var srm = SampleRatioTest.Compute(arms.ToDictionary(a => a.Name, a => a.Units, StringComparer.Ordinal), request.Weights);
         var metrics = new List<MetricResult>();
         if (control is not null)
         {
-            if (obs.IsTemplate)
+            foreach (var definition in Metrics.Of(kind))
             {
-                metrics.Add(RateMetric(PositiveReplyRate, arms, a => a.PositiveReplies, a => a.PositiveRepliesByUnit, context, allPairs: true));
-                metrics.Add(RateMetric(ReplyRate, arms, a => a.Replies, a => a.RepliesByUnit, context, allPairs: true));
-            }
-            else
-            {
-                metrics.Add(RateMetric(Accuracy, arms, a => a.Accuracy, a => a.AccuracyByUnit, context, allPairs: false));
-                metrics.Add(HandlingMetric(arms, context));
+                var metric = definition.Shape == MetricShape.Rate
+                    ? RateMetric(definition, arms, context, allPairs: obs.IsTemplate)
+                    : HandlingMetric(definition, arms, context);
+                metrics.Add(metric with { Coverage = Coverage(definition, arms) });
             }
         }
 
@@ -56,6 +54,11 @@ internal static class ExperimentAnalyzer
             Log = obs.Diagnostics,
             Timeline = control is null ? [] : Timeline(obs, context),
             HandlingDistribution = obs.IsTemplate ? null : Distribution(arms),
+            OutcomeDelays = obs.IsTemplate ? [] : [.. arms.Select(a => new OutcomeDelay(a.Name, a.OutcomeDelays.Count, a.OutcomeDelays.Quantile(0.5), a.OutcomeDelays.Quantile(0.95)))],
+            Classification = obs.IsTemplate ? null : ClassifierQuality.Compute(obs, alpha, request.Seed),
+            Guardrails = control is null ? [] : GuardrailCheck.Evaluate(request.Guardrails, metrics, kind, planReached),
+            Impact = control is null || obs.IsTemplate ? [] : ImpactOf(metrics, control, obs.SeveralExposuresPerUnit),
+            Warnings = Warnings(request, metrics),
         };
         result = result with { Verdict = Verdicts.Decide(result, obs.Phase, totalUnits) };
         if (aaObservations is not null)
@@ -65,6 +68,76 @@ internal static class ExperimentAnalyzer
         }
         return result;
     }
+
+    /// <summary>Covered vs not covered across arms, for a metric read from an outcome field.</summary>
+    private static OutcomeCoverage? Coverage(MetricDefinition metric, IReadOnlyList<ArmObservations> arms)
+    {
+        if (metric.Covered is not { } covered)
+        {
+            return null;
+        }
+        var counts = arms.Select(a => new ProportionSummary(a.Exposures, covered(a))).ToList();
+        var test = ChiSquareIndependenceTest.Compute(counts, SampleRatioTest.MismatchLevel);
+        return new OutcomeCoverage
+        {
+            Arms = [.. arms.Zip(counts, (a, c) => new CoverageArm(a.Name, c.Count, c.Successes, c.Rate))],
+            ChiSquare = test.Statistic,
+            Df = test.Df,
+            PValue = test.PValue,
+            Mismatch = test.PValue < SampleRatioTest.MismatchLevel,
+            Warning = test.PValue is >= SampleRatioTest.MismatchLevel and < SampleRatioTest.WarningLevel,
+            Reason = test.Reason,
+        };
+    }
+
+    private static List<AnalysisWarning> Warnings(AnalysisRequest request, IReadOnlyList<MetricResult> metrics)
+    {
+        var warnings = new List<AnalysisWarning>();
+        if (request.PlannedUnits is null)
+        {
+            warnings.Add(new AnalysisWarning("peeking-not-protected",
+                "No planned sample was given, so every p-value is a fixed-horizon one: looking at the results repeatedly and stopping when one is significant inflates false positives. Give the planned units (--planned-units) to decide with always-valid p-values until the plan is reached."));
+        }
+        foreach (var m in metrics.Where(m => m.Coverage is { Warning: true }))
+        {
+            var low = m.Coverage!.Arms.OrderBy(a => a.Share ?? 1).First();
+            warnings.Add(new AnalysisWarning("outcome-coverage-warning",
+                $"Outcomes with {Metrics.Get(m.Metric).OutcomeField} are a little rarer in {low.Name} ({Pct(low.Share)} of its emails; p {Verdicts.P(m.Coverage.PValue)}): check that the CRM logs them alike for every arm."));
+        }
+        return warnings;
+    }
+
+    /// <summary>Accuracy points and rep minutes per 1,000 emails, treatment against the control, from the metrics' own tests.</summary>
+    private static List<Impact> ImpactOf(IReadOnlyList<MetricResult> metrics, string control, bool unitLevel)
+    {
+        var accuracy = metrics.FirstOrDefault(m => m.Metric == Accuracy);
+        var handling = metrics.FirstOrDefault(m => m.Metric == HandlingSeconds);
+        string accuracyTest = unitLevel ? DeltaMethodTest.Name : TwoProportionZTest.Name;
+        string secondsTest = unitLevel ? DeltaMethodTest.Name : WelchTTest.RawName;
+        var treatments = (accuracy ?? handling)?.Comparisons.Where(c => c.Control == control).Select(c => c.Treatment).Distinct() ?? [];
+        return [.. treatments.Select(t => new Impact(
+            t,
+            Scaled(accuracy?.Comparisons.FirstOrDefault(c => c.Treatment == t && c.Test == accuracyTest), 100),
+            Scaled(handling?.Comparisons.FirstOrDefault(c => c.Treatment == t && c.Test == secondsTest), -1000.0 / 60)))];
+    }
+
+    /// <summary>A comparison's difference and interval times <paramref name="factor"/> (a negative factor swaps the ends).</summary>
+    private static Estimate Scaled(Comparison? c, double factor)
+    {
+        if (c is null)
+        {
+            return new Estimate(null, null, null, UninformativeReason.EmptyArm);
+        }
+        if (c.Diff is not double d || c.CiLow is not double low || c.CiHigh is not double high)
+        {
+            return new Estimate(c.Diff * factor, null, null, c.Reason ?? UninformativeReason.NotApplicable);
+        }
+        return factor >= 0 ? new Estimate(d * factor, low * factor, high * factor) : new Estimate(d * factor, high * factor, low * factor);
+    }
+
+    private static double? Clip(double? difference) => difference is double d ? Math.Clamp(d, -1, 1) : null;
+
+    private static string Pct(double? v) => v is double d ? (d * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%" : "n/a";
 
     /// <summary>Cumulative email-level lift of each arm over the control, day by day.</summary>
     private static List<TimelineDay> Timeline(ExperimentObservations obs, Context ctx)
@@ -180,9 +253,10 @@ internal static class ExperimentAnalyzer
         return arms.FirstOrDefault(a => a.Name == "champion")?.Name ?? arms.FirstOrDefault(a => a.Name == "control")?.Name ?? arms[0].Name;
     }
 
-    private static MetricResult RateMetric(
-        string metric, IReadOnlyList<ArmObservations> arms, Func<ArmObservations, ProportionSummary> email, Func<ArmObservations, RatioSummary> unit, Context ctx, bool allPairs)
+    private static MetricResult RateMetric(MetricDefinition definition, IReadOnlyList<ArmObservations> arms, Context ctx, bool allPairs)
     {
+        var email = definition.Email!;
+        var unit = definition.Unit;
         double crit = Tails.NormalCritical(ctx.Alpha);
         var armMetrics = new List<ArmMetric>();
         foreach (var arm in arms)
@@ -217,7 +291,10 @@ internal static class ExperimentAnalyzer
                 ? DeltaMethodTest.Compute(c.Name, t.Name, unit(c), unit(t), ctx.Alpha)
                 : TwoProportionZTest.Compute(c.Name, t.Name, email(c), email(t), ctx.Alpha);
             long n = ctx.UnitLevel ? unit(c).Units + unit(t).Units : email(c).Count + email(t).Count;
-            comparisons.Add(Sequential(cmp, crit, n, ctx));
+            // A difference of rates lies in [−1, 1]; the delta method's normal interval and the confidence sequence may
+            // reach past it near rates of 0 or 1, and are cut there (after the sequence took its width from the interval).
+            var seq = Sequential(cmp, crit, n, ctx);
+            comparisons.Add(seq with { CiLow = Clip(seq.CiLow), CiHigh = Clip(seq.CiHigh), CsLow = Clip(seq.CsLow), CsHigh = Clip(seq.CsHigh) });
         }
         comparisons = Adjust(comparisons, ctx);
 
@@ -230,16 +307,16 @@ internal static class ExperimentAnalyzer
         }
         return new MetricResult
         {
-            Metric = metric,
+            Metric = definition.Name,
             Level = ctx.UnitLevel ? "unit" : "email",
-            Better = "higher",
+            Better = definition.Better,
             Arms = armMetrics,
             Comparisons = comparisons,
             Omnibus = omnibus,
         };
     }
 
-    private static MetricResult HandlingMetric(IReadOnlyList<ArmObservations> arms, Context ctx)
+    private static MetricResult HandlingMetric(MetricDefinition definition, IReadOnlyList<ArmObservations> arms, Context ctx)
     {
         var armMetrics = new List<ArmMetric>();
         // Sorted in place, one arm after the other through one scratch buffer of the largest arm's size.
@@ -294,9 +371,9 @@ internal static class ExperimentAnalyzer
         }
         return new MetricResult
         {
-            Metric = HandlingSeconds,
+            Metric = definition.Name,
             Level = ctx.UnitLevel ? "unit" : "email",
-            Better = "lower",
+            Better = definition.Better,
             Arms = armMetrics,
             Comparisons = Adjust(comparisons, ctx),
         };
@@ -316,11 +393,14 @@ internal static class ExperimentAnalyzer
         return withSequential with { Significant = significant };
     }
 
-    /// <summary>With more than one comparison per test, significance follows the Holm-adjusted p-value.</summary>
+    /// <summary>
+    /// Holm- and BH-adjusted p-values for every comparison, per test (a single comparison's are its own p-value);
+    /// with more than one comparison per test, significance follows the Holm-adjusted p-value.
+    /// </summary>
     private static List<Comparison> Adjust(List<Comparison> comparisons, Context ctx)
     {
         var adjusted = comparisons.ToList();
-        foreach (var family in Enumerable.Range(0, comparisons.Count).GroupBy(i => comparisons[i].Test).Where(g => g.Count() > 1))
+        foreach (var family in Enumerable.Range(0, comparisons.Count).GroupBy(i => comparisons[i].Test))
         {
             int[] members = [.. family];
             var p = members.Select(i => comparisons[i].PValue).ToList();
@@ -363,9 +443,7 @@ internal static class ExperimentAnalyzer
         {
             return (null, null);
         }
-        double n = p.Count, phat = (double)p.Successes / p.Count, z2 = z * z;
-        double centre = (phat + (z2 / (2 * n))) / (1 + (z2 / n));
-        double half = z / (1 + (z2 / n)) * Math.Sqrt((phat * (1 - phat) / n) + (z2 / (4 * n * n)));
-        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
+        var (low, high) = TwoProportionZTest.Wilson(p.Successes, p.Count, z);
+        return (low, high);
     }
 }

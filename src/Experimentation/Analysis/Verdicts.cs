@@ -54,40 +54,47 @@ internal static class Verdicts
         {
             return Template(r, needed, srmNote);
         }
+        if (r.Metrics.FirstOrDefault(m => m.Coverage is { Mismatch: true } && Metrics.Get(m.Metric).Primary) is { } uncovered)
+        {
+            return CoverageMismatch(uncovered);
+        }
 
-        var decisive = r.Metrics.SelectMany(m => m.Comparisons.Where(c => c.Test is TwoProportionZTest.Name or WelchTTest.LogName
-            || (c.Test == DeltaMethodTest.Name))).ToList();
+        var decisive = r.Metrics.SelectMany(m => m.Comparisons.Where(c => Metrics.Get(m.Metric).DecisiveTests(r.UnitLevelMetrics).Contains(c.Test))).ToList();
         // A metric that could not be tested (an arm without outcomes, no variance) says nothing either way: it must not
         // let an A/A check pass or an A/B test end in "no difference".
-        var untested = decisive.Where(c => c.Reason is not null).Select(c => MetricOf(r, c).Metric).Distinct().ToList();
+        var untested = decisive.Where(c => c.Reason is not null).Select(c => Metrics.Get(MetricOf(r, c).Metric)).Distinct().ToList();
         string untestedNote = untested.Count == 0 ? ""
-            : $" Not comparable yet: {string.Join(", ", untested.Select(m => m == ExperimentAnalyzer.Accuracy ? "accuracy (every arm needs outcomes with trueIntent)" : $"{m} (every arm needs outcomes with {m} that vary)"))}.";
+            : $" Not comparable yet: {string.Join(", ", untested.Select(m => m.Shape == MetricShape.Rate ? $"{m.Label} (every arm needs outcomes with {m.OutcomeField})" : $"{m.Label} (every arm needs outcomes with {m.OutcomeField} that vary)"))}.";
         bool nothingTested = decisive.Count > 0 && decisive.All(c => c.Reason is not null);
         if (phase == EventPhase.AA)
         {
-            var differing = decisive.Where(c => c.Significant).ToList();
+            var gate = Gate(r, decisive);
+            var differing = decisive.Where((c, i) => gate.Tests[i].Failed).ToList();
             if (differing.Count > 0)
             {
                 return new Verdict
                 {
                     Status = "aa-failed",
-                    Summary = $"A/A check failed: arms serving the same model differ ({Describe(r, differing[0])}). Look for a biased assignment or logging before starting the A/B test.{srmNote}",
+                    Gate = gate,
+                    Summary = $"A/A check failed: arms serving the same model differ ({Describe(r, differing[0])}, Holm-adjusted across the check's {gate.Tests.Count} tests). Look for a biased assignment or logging before starting the A/B test.{srmNote}",
                 };
             }
             string nothing = $"the split matches the plan (p {P(r.Srm.PValue)}) and {(nothingTested ? "no metric could be compared" : "no significant difference between the arms")} ({string.Join("; ", decisive.Select(c => Describe(r, c)))})";
             if (needed is long n)
             {
-                return new Verdict { Status = "aa-in-progress", Summary = $"A/A check so far: {nothing}.{untestedNote} {n.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}", UnitsNeeded = n };
+                return new Verdict { Status = "aa-in-progress", Gate = gate, Summary = $"A/A check so far: {nothing}.{untestedNote} {n.ToString("N0", CultureInfo.InvariantCulture)} more units are needed to reach the planned sample.{srmNote}", UnitsNeeded = n };
             }
             return untested.Count > 0
-                ? new Verdict { Status = "aa-in-progress", Summary = $"A/A check not passed yet: {nothing}.{untestedNote}{srmNote}" }
-                : new Verdict { Status = "aa-passed", Summary = $"A/A check passed: {nothing}. The A/B test can start.{srmNote}" };
+                ? new Verdict { Status = "aa-in-progress", Gate = gate, Summary = $"A/A check not passed yet: {nothing}.{untestedNote}{srmNote}" }
+                : new Verdict { Status = "aa-passed", Gate = gate, Summary = $"A/A check passed: {nothing}. The A/B test can start.{srmNote}" };
         }
 
         var treatments = r.Arms.Select(a => a.Name).Where(a => a != r.Control).ToList();
         var outcomes = treatments.Select(t => (Arm: t, Better: decisive.Where(c => c.Treatment == t && c.Significant && Improves(r, c)).ToList(),
             Worse: decisive.Where(c => c.Treatment == t && c.Significant && !Improves(r, c)).ToList())).ToList();
-        var winners = outcomes.Where(o => o.Better.Count > 0 && o.Worse.Count == 0).ToList();
+        var candidates = outcomes.Where(o => o.Better.Count > 0 && o.Worse.Count == 0).ToList();
+        // A candidate wins only with every guardrail shown to hold: non-inferiority, not "not significantly worse".
+        var winners = candidates.Where(o => r.Guardrails.Where(g => g.Arm == o.Arm).All(g => g.Status == GuardrailCheck.Met)).ToList();
         if (winners.Count > 0)
         {
             var w = winners.OrderByDescending(o => o.Better.Count).ThenByDescending(o => AccuracyDiff(r, o.Arm)).First();
@@ -95,7 +102,29 @@ internal static class Verdicts
             {
                 Status = "ab-winner",
                 Winner = w.Arm,
-                Summary = $"{w.Arm} beats {r.Control}: {string.Join("; ", w.Better.Select(c => Describe(r, c)))}. Promote {w.Arm}.{untestedNote}{srmNote}",
+                Summary = $"{w.Arm} beats {r.Control}: {string.Join("; ", w.Better.Select(c => Describe(r, c)))}.{GuardrailNote(r, w.Arm)} Promote {w.Arm}.{untestedNote}{srmNote}",
+            };
+        }
+        var breached = r.Guardrails.Where(g => g.Status == GuardrailCheck.Breached).ToList();
+        if (breached.Count > 0)
+        {
+            var g = breached[0];
+            return new Verdict
+            {
+                Status = "ab-guardrail-breached",
+                Winner = r.Control,
+                Summary = $"{g.Arm} breaks the {Metrics.Get(g.Metric).Label} guardrail: {GuardrailText(g)}. Stop the test and roll {g.Arm} back.{srmNote}",
+            };
+        }
+        if (candidates.Count > 0)
+        {
+            var c = candidates[0];
+            var open = r.Guardrails.Where(g => g.Arm == c.Arm && g.Status != GuardrailCheck.Met).ToList();
+            return new Verdict
+            {
+                Status = "ab-inconclusive",
+                UnitsNeeded = needed,
+                Summary = $"{c.Arm} is better ({string.Join("; ", c.Better.Select(x => Describe(r, x)))}), but its guardrails are not shown yet: {string.Join("; ", open.Select(GuardrailText))}. Keep the test running.{srmNote}",
             };
         }
         var mixed = outcomes.FirstOrDefault(o => o.Better.Count > 0 && o.Worse.Count > 0);
@@ -131,6 +160,49 @@ internal static class Verdicts
             : new Verdict { Status = "ab-no-difference", Summary = $"No significant difference at this sample ({detail}). Keeping {r.Control} costs nothing; the challenger is not proven better.{srmNote}" };
     }
 
+    /// <summary>Holm across every decisive test of the A/A check, at alpha less what the diagnostic checks spend.</summary>
+    private static AaGate Gate(AnalysisResult r, IReadOnlyList<Comparison> decisive)
+    {
+        int diagnostics = 1 + r.Metrics.Count(m => m.Coverage is not null);
+        double testsAlpha = Math.Max(r.Alpha / 2, r.Alpha - (diagnostics * SampleRatioTest.MismatchLevel));
+        bool planReached = r.Sequential.DecisionsUse == "fixed-horizon";
+        var p = decisive.Select(c => planReached ? c.PValue : c.PValueAlwaysValid).ToList();
+        var holm = PValueAdjustment.Holm(p);
+        var tests = decisive.Select((c, i) => new GateTest(MetricOf(r, c).Metric, c.Test, c.Treatment, p[i], holm[i], holm[i] < testsAlpha)).ToList();
+        return new AaGate(r.Alpha, testsAlpha, tests);
+    }
+
+    private static Verdict CoverageMismatch(MetricResult metric)
+    {
+        var definition = Metrics.Get(metric.Metric);
+        var arms = metric.Coverage!.Arms.Where(a => a.Share is not null).OrderBy(a => a.Share).ToList();
+        var low = arms[0];
+        var high = arms[^1];
+        return new Verdict
+        {
+            Status = "outcome-coverage-mismatch",
+            Summary = $"Do not trust {definition.Label}: {low.Name} has outcomes with {definition.OutcomeField} for {Pct(low.Share)} of its emails against {Pct(high.Share)} for {high.Name} (chi-square p {P(metric.Coverage.PValue)}). "
+                + $"Outcomes are logged selectively ({low.Name} lacks them), which biases every outcome metric: a rep who skips the form when a suggestion was wrong makes that arm look better than it is. Fix the outcome logging before deciding.",
+        };
+    }
+
+    private static string GuardrailNote(AnalysisResult r, string arm)
+    {
+        var held = r.Guardrails.Where(g => g.Arm == arm).ToList();
+        return held.Count == 0 ? "" : $" Guardrails hold: {string.Join("; ", held.Select(GuardrailText))}.";
+    }
+
+    /// <summary>"accuracy may drop at most 1.0 pts; at worst −0.4 pts".</summary>
+    private static string GuardrailText(GuardrailResult g)
+    {
+        var metric = Metrics.Get(g.Metric);
+        bool rate = metric.Shape == MetricShape.Rate;
+        string margin = rate ? $"may drop at most {(g.Margin * 100).ToString("0.0", CultureInfo.InvariantCulture)} pts" : $"may rise at most {(g.Margin * 100).ToString("0.0", CultureInfo.InvariantCulture)}%";
+        string worst = g.WorstCase is double w ? (rate ? $"at worst {Pts(w)}" : $"at worst {SignedPct(w)}") : "not testable yet";
+        string best = g.BestCase is double b ? (rate ? $", at best {Pts(b)}" : $", at best {SignedPct(b)}") : "";
+        return $"{metric.Label} {margin}; {worst}{best} ({g.Interval} interval)";
+    }
+
     private static Verdict Template(AnalysisResult r, long? needed, string srmNote)
     {
         var metric = r.Metrics.First(m => m.Metric == ExperimentAnalyzer.PositiveReplyRate);
@@ -155,11 +227,7 @@ internal static class Verdicts
         return new Verdict { Status = "template-no-winner-yet", UnitsNeeded = needed, Summary = $"No winner yet: {rate}, short of the winner rule.{wait}{srmNote}" };
     }
 
-    private static bool Improves(AnalysisResult r, Comparison c)
-    {
-        string better = MetricOf(r, c).Better;
-        return better == "higher" ? c.Diff > 0 : c.Diff < 0;
-    }
+    private static bool Improves(AnalysisResult r, Comparison c) => c.Diff is double d && Metrics.Get(MetricOf(r, c).Metric).Improves(d);
 
     private static double AccuracyDiff(AnalysisResult r, string arm) =>
         r.Metrics.Where(m => m.Metric == ExperimentAnalyzer.Accuracy).SelectMany(m => m.Comparisons).FirstOrDefault(c => c.Treatment == arm)?.Diff ?? 0;
@@ -187,13 +255,7 @@ internal static class Verdicts
             : $"handling time {SignedPct(c.RelLift)} ({c.Test}, {p})";
     }
 
-    private static string Label(string metric) => metric switch
-    {
-        ExperimentAnalyzer.Accuracy => "accuracy",
-        ExperimentAnalyzer.PositiveReplyRate => "positive-intent reply rate",
-        ExperimentAnalyzer.ReplyRate => "reply rate",
-        _ => metric,
-    };
+    private static string Label(string metric) => Metrics.Get(metric).Label;
 
     internal static string P(double? p) => p switch
     {

@@ -39,6 +39,26 @@ internal sealed class ArmObservations(string name)
 
     /// <summary>Email-level counts per UTC day of exposure, day 0 being the day of the experiment's first exposure.</summary>
     public List<DayCounts> Days { get; } = [];
+
+    /// <summary>Labelled emails by true intent (row) and predicted intent (column), over <see cref="ExperimentObservations.Intents"/>; row-major.</summary>
+    public long[] Confusion { get; set; } = [];
+
+    /// <summary>Labelled emails with a confidence, by confidence decile: how many, their summed confidence and how many were right.</summary>
+    public CalibrationBin[] Calibration { get; } = new CalibrationBin[CalibrationBin.Bins];
+
+    /// <summary>Per labelled email with a confidence: (confidence − correct)², the top-label Brier score's terms.</summary>
+    public MeanSummary Brier { get; set; }
+
+    /// <summary>Seconds from exposure to outcome, for every exposure with an outcome.</summary>
+    public DelayHistogram OutcomeDelays { get; } = new();
+}
+
+/// <summary>One confidence bin: [k/10, (k+1)/10), the last one closed.</summary>
+internal record struct CalibrationBin(long Count, double ConfidenceSum, long Correct)
+{
+    public const int Bins = 10;
+
+    public static int Of(double confidence) => Math.Min(Bins - 1, (int)(confidence * Bins));
 }
 
 /// <summary>One arm's exposures, labelled emails and replies of one day.</summary>

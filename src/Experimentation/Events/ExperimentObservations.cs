@@ -15,6 +15,9 @@ internal sealed class ExperimentObservations
 
     public required IReadOnlyList<ArmObservations> Arms { get; init; }
 
+    /// <summary>Every intent predicted or true in the log, in the order of each arm's <see cref="ArmObservations.Confusion"/>.</summary>
+    public IReadOnlyList<string> Intents { get; init; } = [];
+
     public DateTimeOffset? FirstExposure { get; init; }
 
     public DateTimeOffset? LastExposure { get; init; }

@@ -34,6 +34,12 @@ public sealed record Comparison
     /// <summary>Upper end of the fixed-horizon confidence interval for <see cref="Diff"/>.</summary>
     public double? CiHigh { get; init; }
 
+    /// <summary>
+    /// How the interval for <see cref="Diff"/> was computed: <c>wald</c>, or for rates with fewer than 10 successes or
+    /// failures in an arm <c>newcombe</c> (the hybrid score interval, which stays inside [−1, 1] and is never empty).
+    /// </summary>
+    public string? CiMethod { get; init; }
+
     /// <summary>Relative change, treatment / control − 1 (for <c>welch-t-log</c>: ratio of geometric means − 1).</summary>
     public double? RelLift { get; init; }
 

@@ -35,15 +35,45 @@ internal static class TwoProportionZTest
 
         double varC = pc * (1 - pc) / c.Count;
         double varT = pt * (1 - pt) / t.Count;
-        var result = NormalApproximation.WithDifference(empty, diff, Math.Sqrt(varC + varT), diff / Math.Sqrt(pooledVar), alpha);
+        var result = NormalApproximation.WithDifference(empty, diff, Math.Sqrt(varC + varT), diff / Math.Sqrt(pooledVar), alpha) with { CiMethod = "wald" };
+        if (MinCell(c, t) < MinCellForDelta)
+        {
+            // Wald's interval collapses to a point at rates of 0 or 1 and leaves [−1, 1] near them: Newcombe's hybrid
+            // score interval, made of the arms' Wilson intervals, does neither.
+            double z = Tails.NormalCritical(alpha);
+            var (lt, ut) = Wilson(t.Successes, t.Count, z);
+            var (lc, uc) = Wilson(c.Successes, c.Count, z);
+            result = result with
+            {
+                CiLow = Math.Max(-1, diff - Math.Sqrt(((pt - lt) * (pt - lt)) + ((uc - pc) * (uc - pc)))),
+                CiHigh = Math.Min(1, diff + Math.Sqrt(((ut - pt) * (ut - pt)) + ((pc - lc) * (pc - lc)))),
+                CiMethod = "newcombe",
+            };
+        }
         if (c.Successes == 0)
         {
             return result with { RelLiftReason = UninformativeReason.ZeroControlMean };
         }
-        bool deltaOk = Math.Min(Math.Min(c.Successes, c.Count - c.Successes), Math.Min(t.Successes, t.Count - t.Successes)) >= MinCellForDelta;
+        bool deltaOk = MinCell(c, t) >= MinCellForDelta;
         return deltaOk
             ? NormalApproximation.WithRelativeLiftByDelta(result, pc, pt, varC, varT, alpha)
             : WithLogRiskRatio(result, c, t, (pt / pc) - 1, Tails.NormalCritical(alpha));
+    }
+
+    private static long MinCell(ProportionSummary c, ProportionSummary t) =>
+        Math.Min(Math.Min(c.Successes, c.Count - c.Successes), Math.Min(t.Successes, t.Count - t.Successes));
+
+    /// <summary>Wilson's score interval for a rate: inside [0, 1], never empty, sound near 0 and 1; (0, 1) without trials.</summary>
+    internal static (double Low, double High) Wilson(long successes, long count, double z)
+    {
+        if (count == 0)
+        {
+            return (0, 1);
+        }
+        double n = count, phat = (double)successes / count, z2 = z * z;
+        double centre = (phat + (z2 / (2 * n))) / (1 + (z2 / n));
+        double half = z / (1 + (z2 / n)) * Math.Sqrt((phat * (1 - phat) / n) + (z2 / (4 * n * n)));
+        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
     }
 
     /// <summary>The log risk ratio interval, with 0.5 added to every cell when a count is zero or full.</summary>

@@ -95,7 +95,7 @@ public sealed class ExperimentAnalysisTests : IDisposable
 
         Assert.Equal("aa-in-progress", r.Verdict.Status);
         Assert.Contains("no significant difference between the arms (accuracy", r.Verdict.Summary, StringComparison.Ordinal);
-        Assert.Contains("Not comparable yet: handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
+        Assert.Contains("Not comparable yet: handling time (every arm needs outcomes with handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class ExperimentAnalysisTests : IDisposable
 
         Assert.Equal("ab-inconclusive", r.Verdict.Status);
         Assert.Null(r.Verdict.UnitsNeeded);
-        Assert.Contains("Not comparable yet: handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
+        Assert.Contains("Not comparable yet: handling time (every arm needs outcomes with handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class ExperimentAnalysisTests : IDisposable
 
         Assert.Equal("ab-winner", r.Verdict.Status);
         Assert.Equal("challenger", r.Verdict.Winner);
-        Assert.Contains("Promote challenger. Not comparable yet: handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
+        Assert.Contains("Promote challenger. Not comparable yet: handling time (every arm needs outcomes with handlingSeconds", r.Verdict.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
