@@ -43,4 +43,18 @@ public sealed class TemplateAnalysisTests : IDisposable
         var r = await ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path] });
         Assert.Equal("template-no-difference", r.Verdict.Status);
     }
+
+    [Fact]
+    public async Task Run_TwoTemplates_EveryPairwiseComparisonHasHolmAndBhPValues()
+    {
+        string path = Log(2000, ("t-a", 0.20, 0.30), ("t-b", 0.20, 0.45));
+        var r = await ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path] });
+        foreach (var metric in r.Metrics)
+        {
+            var c = Assert.Single(metric.Comparisons);
+            // R: p.adjust(p, "holm") and p.adjust(p, "BH") of a single p-value return it unchanged.
+            Assert.Equal(c.PValue, c.PValueHolm);
+            Assert.Equal(c.PValue, c.PValueBH);
+        }
+    }
 }

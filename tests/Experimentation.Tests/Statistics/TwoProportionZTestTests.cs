@@ -27,6 +27,29 @@ public sealed class TwoProportionZTestTests
     }
 
     [Theory]
+    // statsmodels 0.13: confint_proportions_2indep(25, 25, 0, 30, method="newcomb", compare="diff") -> (0.8249986681762722, 1.0)
+    [InlineData(0, 30, 25, 25, 0.8249986681762722, 1.0)]
+    // confint_proportions_2indep(0, 30, 25, 25, method="newcomb", compare="diff") -> (-1.0, -0.8249986681762722)
+    [InlineData(25, 25, 0, 30, -1.0, -0.8249986681762722)]
+    // confint_proportions_2indep(9, 20, 3, 20, method="newcomb", compare="diff") -> (0.015282314886274462, 0.5296962485585452)
+    [InlineData(3, 20, 9, 20, 0.015282314886274462, 0.5296962485585452)]
+    public void Compute_FewerThanTenSuccessesOrFailures_GivesNewcombesIntervalInsideMinusOneToOne(long sc, long nc, long st, long nt, double low, double high)
+    {
+        var r = Run(sc, nc, st, nt);
+        Assert.Equal("newcombe", r.CiMethod);
+        Assert.Equal(low, r.CiLow!.Value, 1e-12);
+        Assert.Equal(high, r.CiHigh!.Value, 1e-12);
+        Assert.True(r.CiHigh > r.CiLow, "never a zero-width interval");
+        Assert.Equal((double)st / nt - ((double)sc / nc), r.Diff!.Value, 1e-15);
+    }
+
+    [Fact]
+    public void Compute_TenOrMoreSuccessesAndFailures_KeepsWald()
+    {
+        Assert.Equal("wald", Run(410, 500, 455, 500).CiMethod);
+    }
+
+    [Theory]
     // R 4.2: prop.test(c(4100,4550), c(5000,5000), correct=FALSE)$p.value
     [InlineData(4100, 5000, 4550, 5000, 1.3315033282950654e-39)]
     // R 4.2: prop.test(c(20000,23000), c(50000,50000), correct=FALSE)$p.value
