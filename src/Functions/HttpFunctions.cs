@@ -89,14 +89,8 @@ internal sealed class HttpFunctions(EmailService service, FunctionsOptions optio
             try
             {
                 // Shared by whoever opens the report meanwhile, so no one caller's cancellation stops it.
-                (result, var asOf) = await reports.GetAsync(id, () => ExperimentAnalysis.RunAsync(new AnalysisRequest
+                (result, var asOf) = await reports.GetAsync(id, () => ExperimentAnalysis.RunAsync(AnalysisRequest.For(definition, [$"log://{options.EventContainer}"]) with
                 {
-                    Events = [$"log://{options.EventContainer}"],
-                    Experiment = id,
-                    Alpha = definition.Alpha,
-                    Weights = definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
-                    PlannedUnits = definition.PlannedUnitsPerArm > 0 ? definition.PlannedUnitsPerArm * definition.Arms.Count : null,
-                    Control = definition.ControlArm,
                     BlobService = storage.Blobs,
                 }, CancellationToken.None), cancellationToken).ConfigureAwait(false);
                 request.HttpContext.Response.Headers.LastModified = asOf.ToString("R", System.Globalization.CultureInfo.InvariantCulture);

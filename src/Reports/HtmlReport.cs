@@ -33,14 +33,21 @@ public static class HtmlReport
         html.Append(C, $"<header><p class=\"kicker\">{E(result.Kind)} experiment · {E(PhaseName(result.Phase))} · generated {E(Format.Date(now))}</p>")
             .Append(C, $"<h1>{E(result.Experiment)}</h1>")
             .Append(C, $"<p class=\"status status-{E(Tone(result.Verdict.Status))}\">{E(result.Verdict.Status)}</p>")
-            .Append(C, $"<p id=\"verdict\" class=\"verdict\">{E(result.Verdict.Summary)}</p></header>\n");
+            .Append(C, $"<p id=\"verdict\" class=\"verdict\">{E(result.Verdict.Summary)}</p>");
+        foreach (var warning in result.Warnings)
+        {
+            html.Append(C, $"<p class=\"warning\" data-code=\"{E(warning.Code)}\">⚠ {E(warning.Message)}</p>");
+        }
+        html.Append("</header>\n");
 
         html.Append("<section class=\"facts\">")
             .Append(Fact("Split", SrmText(result.Srm), result.Srm.Mismatch ? "bad" : result.Srm.Warning ? "warn" : "good"))
+            .Append(Fact("Outcomes", CoverageText(result), result.Metrics.Any(m => m.Coverage is { Mismatch: true }) ? "bad" : result.Metrics.Any(m => m.Coverage is { Warning: true }) ? "warn" : result.Metrics.Any(m => m.Coverage is not null) ? "good" : null))
             .Append(Fact("Sample", SampleText(result, completion), null))
             .Append(Fact("A/A phase", result.AaVerdict is { } aa ? $"{aa.Status}: {aa.Summary}" : result.Phase == "aa" ? "this is the A/A phase" : "not in this log", result.AaVerdict?.Status == "aa-failed" ? "bad" : null))
             .Append("</section>\n");
 
+        html.Append(ImpactSection(result)).Append(GuardrailSection(result));
         html.Append("<section><h2>Arms</h2>").Append(ArmsTable(result, models)).Append("</section>\n");
         foreach (var metric in result.Metrics)
         {
@@ -50,6 +57,7 @@ public static class HtmlReport
         {
             html.Append(TemplateSection(result));
         }
+        html.Append(CoverageSection(result)).Append(QualitySection(result));
 
         AppendChart(html, "How the result settled", Charts.CumulativeLift(result),
             "The difference on everything logged up to each day. The band is the 95% interval for a single look; the dashed lines are the always-valid bounds, which stay honest however often the report is read.");
@@ -154,6 +162,128 @@ public static class HtmlReport
         return t.ToString();
     }
 
+    private static string CoverageText(AnalysisResult r)
+    {
+        var mismatch = r.Metrics.FirstOrDefault(m => m.Coverage is { Mismatch: true });
+        if (mismatch is not null)
+        {
+            var low = mismatch.Coverage!.Arms.OrderBy(a => a.Share ?? 1).First();
+            return $"mismatch: {low.Name} lacks outcomes ({Format.Percent(low.Share)} of its emails have {Metrics.Get(mismatch.Metric).OutcomeField}; {Format.P(mismatch.Coverage.PValue)})";
+        }
+        var covered = r.Metrics.Where(m => m.Coverage is not null).ToList();
+        return covered.Count == 0 ? "not needed (replies are the outcome)"
+            : string.Join("; ", covered.Select(m => $"{Metrics.Get(m.Metric).OutcomeField} on {string.Join(" / ", m.Coverage!.Arms.Select(a => Format.Percent(a.Share)))} of emails"));
+    }
+
+    /// <summary>What switching is worth per treatment: accuracy points and rep minutes per 1,000 emails, with intervals.</summary>
+    private static string ImpactSection(AnalysisResult r)
+    {
+        // A broken split or selective outcomes make every difference untrustworthy: no figure to quote.
+        if (r.Impact.Count == 0 || r.Verdict.Status is "srm-mismatch" or "outcome-coverage-mismatch")
+        {
+            return "";
+        }
+        var t = new StringBuilder($"<section id=\"impact\"><h2>What switching is worth</h2><div class=\"scroll\"><table><thead><tr><th>arm</th><th>accuracy</th><th>95% interval</th><th>rep time saved per 1,000 emails</th><th>95% interval</th></tr></thead><tbody>");
+        foreach (var i in r.Impact)
+        {
+            t.Append(C, $"<tr><td>{E(i.Arm)}</td><td>{E(Signed(i.AccuracyPoints.Value, " pts"))}</td><td>{E(Between(i.AccuracyPoints, " pts"))}</td>")
+                .Append(C, $"<td>{E(Signed(i.RepMinutesSavedPer1000Emails.Value, " min"))}</td><td>{E(Between(i.RepMinutesSavedPer1000Emails, " min"))}</td></tr>");
+        }
+        return t.Append(C, $"</tbody></table></div><p class=\"note\">Against {E(r.Control ?? "the control")}. Rep time is the difference in mean handling time, so a few very long emails weigh in it; the geometric-mean comparison below is the test the verdict uses.</p></section>\n").ToString();
+    }
+
+    private static string GuardrailSection(AnalysisResult r)
+    {
+        if (r.Guardrails.Count == 0)
+        {
+            return "";
+        }
+        var t = new StringBuilder("<section id=\"guardrails\"><h2>Guardrails</h2><div class=\"scroll\"><table><thead><tr><th>arm</th><th>metric</th><th>may not be worse by more than</th><th>worst case</th><th>status</th></tr></thead><tbody>");
+        foreach (var g in r.Guardrails)
+        {
+            var metric = Metrics.Get(g.Metric);
+            bool rate = metric.Shape == MetricShape.Rate;
+            string margin = rate ? Format.Points(g.Margin).TrimStart('+') : Format.Relative(g.Margin).TrimStart('+');
+            string worst = rate ? Format.Points(g.WorstCase) : Format.Relative(g.WorstCase);
+            string tone = g.Status switch { "met" => "good", "breached" => "bad", _ => "neutral" };
+            t.Append(C, $"<tr><td>{E(g.Arm)}</td><td>{E(metric.Label)}</td><td>{E(margin)}</td><td>{E(worst)}</td><td><span class=\"status status-{tone}\">{E(g.Status)}</span></td></tr>");
+        }
+        return t.Append("</tbody></table></div><p class=\"note\">Non-inferiority: a guardrail is met when the whole interval, at its worse end, stays within the margin; \"not significantly worse\" is not enough. Before the planned sample the always-valid bounds are used.</p></section>\n").ToString();
+    }
+
+    private static string CoverageSection(AnalysisResult r)
+    {
+        var covered = r.Metrics.Where(m => m.Coverage is not null).ToList();
+        if (covered.Count == 0)
+        {
+            return "";
+        }
+        var t = new StringBuilder("<section id=\"coverage\"><h2>Outcome coverage</h2><div class=\"scroll\"><table><thead><tr><th>outcome field</th><th>arm</th><th>emails</th><th>with it</th><th>share</th><th>arms alike?</th></tr></thead><tbody>");
+        foreach (var m in covered)
+        {
+            var cov = m.Coverage!;
+            string alike = cov.Reason == UninformativeReason.ZeroVariance ? "yes (every arm alike)" : cov.Reason is not null ? "not testable" : cov.Mismatch ? $"no ({Format.P(cov.PValue)})" : cov.Warning ? $"borderline ({Format.P(cov.PValue)})" : $"yes ({Format.P(cov.PValue)})";
+            foreach (var a in cov.Arms)
+            {
+                t.Append(C, $"<tr{(cov.Mismatch ? " class=\"disagree\"" : "")}><td>{E(Metrics.Get(m.Metric).OutcomeField ?? m.Metric)}</td><td>{E(a.Name)}</td><td>{Format.Count(a.Exposures)}</td><td>{Format.Count(a.Covered)}</td><td>{Format.Percent(a.Share)}</td><td>{E(alike)}</td></tr>");
+            }
+        }
+        t.Append("</tbody></table></div>");
+        if (r.OutcomeDelays.Count > 0)
+        {
+            t.Append("<div class=\"scroll\"><table><thead><tr><th>arm</th><th>outcomes</th><th>median delay</th><th>95th percentile</th></tr></thead><tbody>");
+            foreach (var d in r.OutcomeDelays)
+            {
+                t.Append(C, $"<tr><td>{E(d.Name)}</td><td>{Format.Count(d.Outcomes)}</td><td>{Format.Duration(d.P50Seconds)}</td><td>{Format.Duration(d.P95Seconds)}</td></tr>");
+            }
+            t.Append("</tbody></table></div>");
+        }
+        return t.Append("<p class=\"note\">If one arm gets outcomes less often than another, the outcome metrics compare different emails: a rep who skips the form when a suggestion was wrong makes that arm look more accurate than it is. A difference with p under 0.001 stops the verdict.</p></section>\n").ToString();
+    }
+
+    private static string QualitySection(AnalysisResult r)
+    {
+        if (r.Classification is not { } q)
+        {
+            return "";
+        }
+        var t = new StringBuilder("<section id=\"quality\"><h2>Classifier quality</h2><div class=\"scroll\"><table><thead><tr><th>arm</th><th>labelled</th><th>macro-F1 (95% CI)</th><th>calibration error (95% CI)</th><th>Brier score (95% CI)</th></tr></thead><tbody>");
+        foreach (var a in q.Arms)
+        {
+            t.Append(C, $"<tr><td>{E(a.Name)}</td><td>{Format.Count(a.Labelled)}</td><td>{E(Plain(a.MacroF1))}</td><td>{E(Plain(a.Calibration.Ece))}</td><td>{E(Plain(a.Calibration.Brier))}</td></tr>");
+        }
+        t.Append("</tbody></table></div><div class=\"scroll\"><table><thead><tr><th>intent</th>");
+        foreach (var a in q.Arms)
+        {
+            t.Append(C, $"<th>{E(a.Name)} recall</th><th>{E(a.Name)} precision</th>");
+        }
+        t.Append("</tr></thead><tbody>");
+        // The most frequent intents first; the JSON has them all.
+        var labels = q.Labels.OrderByDescending(l => q.Arms.Sum(a => a.Intents.First(i => i.Intent == l).Support)).Take(MaxIntentsShown).ToList();
+        foreach (string label in labels)
+        {
+            t.Append(C, $"<tr><td>{E(label)}</td>");
+            foreach (var a in q.Arms)
+            {
+                var i = a.Intents.First(x => x.Intent == label);
+                t.Append(C, $"<td>{Format.Percent(i.Recall.Value)} <small>({Format.Percent(i.Recall.CiLow)}–{Format.Percent(i.Recall.CiHigh)})</small></td><td>{Format.Percent(i.Precision.Value)} <small>({Format.Percent(i.Precision.CiLow)}–{Format.Percent(i.Precision.CiHigh)})</small></td>");
+            }
+            t.Append("</tr>");
+        }
+        string more = q.Labels.Count > labels.Count ? $" The {q.Labels.Count - labels.Count} less frequent intents are in the JSON." : "";
+        return t.Append(C, $"</tbody></table></div><p class=\"note\">Recall: of the emails that truly had an intent, the share predicted as it; precision: of the emails predicted as it, the share that had it. Calibration error is the gap between the model's confidence and its accuracy (0 is perfect); the Brier score is the mean squared gap per email.{E(more)}</p></section>\n").ToString();
+    }
+
+    private const int MaxIntentsShown = 15;
+
+    private static string Plain(Estimate e) => e.Value is not double v ? "—"
+        : e.CiLow is double low && e.CiHigh is double high ? $"{v.ToString("0.000", C)} ({low.ToString("0.000", C)}–{high.ToString("0.000", C)})"
+        : v.ToString("0.000", C);
+
+    private static string Signed(double? v, string unit) => v is double d ? (d >= 0 ? "+" : "−") + Math.Abs(d).ToString(Math.Abs(d) < 10 ? "0.0" : "0", C) + unit : "—";
+
+    private static string Between(Estimate e, string unit) => e.CiLow is null ? "—" : $"{Signed(e.CiLow, unit)} to {Signed(e.CiHigh, unit)}";
+
     private static string MethodsSection(AnalysisResult r)
     {
         string alpha = r.Alpha.ToString("0.###", C);
@@ -169,6 +299,14 @@ public static class HtmlReport
             s.Append("<li>Accuracy is compared with a two-proportion z-test. Handling time is compared three ways: Welch's t-test on seconds, Welch's t-test on log seconds (the ratio of geometric means, robust to a few very long emails), and the Mann–Whitney rank test with the Hodges–Lehmann shift.</li>");
         }
         s.Append(C, $"<li>The always-valid bounds are an asymptotic confidence sequence (Gaussian mixture, tuned for {Format.Count((long)r.Sequential.TuningUnits)} units): they may be read every day without inflating false positives. Decisions use {E(r.Sequential.DecisionsUse == "fixed-horizon" ? "the fixed-horizon test, since the planned sample is reached" : "the always-valid p-value until the planned sample is reached")}.</li>");
+        if (r.Phase == "aa")
+        {
+            s.Append("<li>The A/A check is one family: the accuracy and handling-time tests are adjusted together with Holm's method, and the split and outcome-coverage checks spend 0.001 each of the significance level, so a correct setup fails the check at most that often.</li>");
+        }
+        if (r.Classification is not null)
+        {
+            s.Append("<li>Recall and precision intervals are Wilson intervals; macro-F1 and calibration error intervals come from a seeded Poisson bootstrap over emails (400 replicates); the Brier score's from a t interval.</li>");
+        }
         if (r.UnitLevelMetrics)
         {
             s.Append("<li>Some units received several emails, so rates and means are per unit, with variances from the delta method.</li>");
@@ -240,21 +378,14 @@ public static class HtmlReport
         _ => test,
     };
 
-    private static string MetricTitle(string metric) => metric switch
-    {
-        "accuracy" => "Accuracy (higher is better)",
-        "handlingSeconds" => "Handling time (lower is better)",
-        "positiveReplyRate" => "Positive-intent reply rate (higher is better)",
-        "replyRate" => "Reply rate, any intent",
-        _ => metric,
-    };
+    private static string MetricTitle(string metric) => Metrics.Find(metric)?.Title ?? metric;
 
     private static string PhaseName(string? phase) => phase switch { "aa" => "A/A phase", "ab" => "A/B phase", _ => "no phase" };
 
     private static string Tone(string status) => status switch
     {
         "aa-passed" or "ab-winner" or "template-winner" => "good",
-        "srm-mismatch" or "aa-failed" => "bad",
+        "srm-mismatch" or "aa-failed" or "outcome-coverage-mismatch" or "ab-guardrail-breached" => "bad",
         _ => "neutral",
     };
 
@@ -274,7 +405,7 @@ public static class HtmlReport
         th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);white-space:nowrap}th{font-size:.8rem;color:var(--muted);font-weight:600}
         .tag{font-size:.75rem;color:var(--muted);border:1px solid var(--line);border-radius:4px;padding:0 4px}.disagree td{background:#fff4e0}
         figure{margin:0}svg.chart{width:100%;height:auto;display:block}figcaption,.note{color:var(--muted);font-size:.9rem}
-        .methods li{margin:0 0 6px}
+        .methods li{margin:0 0 6px}.warning{margin:8px 0 0;padding:6px 10px;border-left:5px solid var(--warn);background:#fff8e8}
         @media (max-width:560px){main{padding:8px}header,section{padding:12px}h1{font-size:1.35rem}th,td{padding:4px 6px;font-size:.9rem}}
         """;
 }

@@ -29,6 +29,7 @@ public sealed class BrowserTests : IDisposable
     [InlineData("ab-winner", "ab-winner")]
     [InlineData("srm-failure", "srm-mismatch")]
     [InlineData("template", "template-winner")]
+    [InlineData("coverage-mismatch", "outcome-coverage-mismatch")]
     public async Task Report_RendersInChromium_WithoutConsoleMessages_WithTheVerdictAndEveryChartDrawn(string scenario, string status)
     {
         var result = await Scenarios.AnalyzeAsync(scenario, _dir.Path);

@@ -35,6 +35,56 @@ public sealed partial class HtmlReportTests : IDisposable
     }
 
     [Fact]
+    public async Task AbWinner_ShowsImpactGuardrailsCoverageAndPerIntentQuality_InHtmlAndMarkdown()
+    {
+        var result = await Scenarios.AnalyzeAsync("ab-winner", _dir.Path);
+        string html = HtmlReport.Render(result, new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        string md = Experimentation.Analysis.AnalysisFormats.ToMarkdown(result);
+
+        var impact = result.Impact.Single();
+        string minutes = "+" + impact.RepMinutesSavedPer1000Emails.Value!.Value.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " min";
+        foreach (string section in new[] { "id=\"impact\"", "id=\"guardrails\"", "id=\"coverage\"", "id=\"quality\"", minutes, "macro-F1", "calibration error", "median delay" })
+        {
+            Assert.Contains(section, html, StringComparison.Ordinal);
+        }
+        Assert.Equal(2, Regex.Count(html, "<span class=\"status status-good\">met</span>"));
+        foreach (string intent in result.Classification!.Labels)
+        {
+            Assert.Contains($"<tr><td>{intent}</td>", html, StringComparison.Ordinal);
+            Assert.Contains($"| {intent} |", md, StringComparison.Ordinal);
+        }
+        foreach (string heading in new[] { "### Impact against champion", "### Guardrails (non-inferiority)", "### Outcome coverage", "### Classifier quality", "**met**", "Accuracy (higher is better)" })
+        {
+            Assert.Contains(heading, md, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task CoverageMismatch_SaysWhichArmLacksOutcomes_AndQuotesNoImpact()
+    {
+        var result = await Scenarios.AnalyzeAsync("coverage-mismatch", _dir.Path);
+        string html = HtmlReport.Render(result, new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        string md = Experimentation.Analysis.AnalysisFormats.ToMarkdown(result);
+
+        Assert.Equal("outcome-coverage-mismatch", result.Verdict.Status);
+        Assert.Contains("mismatch: challenger lacks outcomes", html, StringComparison.Ordinal);
+        Assert.Contains("status-bad", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"impact\"", html, StringComparison.Ordinal);
+        Assert.Contains("**mismatch**", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("### Impact", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoPlannedSample_TheReportWarnsThatPeekingIsNotProtected()
+    {
+        string path = new SyntheticLog { Experiment = "unplanned", UnitsPerArm = 500 }.WriteTo(Path.Combine(_dir.Path, "unplanned.jsonl"));
+        var result = await Experimentation.Analysis.ExperimentAnalysis.RunAsync(new Experimentation.Analysis.AnalysisRequest { Events = [path] });
+        string html = HtmlReport.Render(result, new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        Assert.Contains("<p class=\"warning\" data-code=\"peeking-not-protected\">", html, StringComparison.Ordinal);
+        Assert.Contains("(peeking-not-protected)", Experimentation.Analysis.AnalysisFormats.ToMarkdown(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ControlWithoutExposuresYet_RendersTheVerdictAndTheArmsThatHaveSome()
     {
         // A new experiment whose first emails all went to the challenger, as its report asks for it (control and weights declared).

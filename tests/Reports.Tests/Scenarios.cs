@@ -3,10 +3,15 @@ using Verdict.TestUtilities;
 
 namespace Verdict.Reports.Tests;
 
-/// <summary>The simulated experiments the report tests render: an A/A pass, an A/B winner, a sample-ratio mismatch and a template experiment.</summary>
+/// <summary>The simulated experiments the report tests render: an A/A pass, an A/B winner with guardrails, a sample-ratio mismatch, a template experiment and selectively logged outcomes.</summary>
 internal static class Scenarios
 {
-    public static readonly string[] Names = ["aa-pass", "ab-winner", "srm-failure", "template"];
+    public static readonly string[] Names = ["aa-pass", "ab-winner", "srm-failure", "template", "coverage-mismatch"];
+
+    /// <summary>Confidence that tracks correctness loosely, as a real model's does, and outcomes arriving minutes to a day later.</summary>
+    private static double Confidence(bool correct, int id) => correct ? 0.55 + (id * 37 % 45 / 100.0) : 0.35 + (id * 53 % 50 / 100.0);
+
+    private static double Delay(int id) => 300 + (id * 7919 % 86_400);
 
     public static async Task<AnalysisResult> AnalyzeAsync(string name, string folder)
     {
@@ -17,8 +22,16 @@ internal static class Scenarios
                 new SyntheticLog { Experiment = "intent-v2", Phase = "aa", UnitsPerArm = 3000, Seed = 11, SecondsBetweenEmails = 120, Arms = [("champion", 0.8, 1), ("challenger", 0.8, 1)] }.WriteTo(path);
                 return await Run(path, planned: 6000);
             case "ab-winner":
-                new SyntheticLog { Experiment = "intent-v2", UnitsPerArm = 6000, Seed = 5, SecondsBetweenEmails = 90, Arms = [("champion", 0.78, 1.0), ("challenger", 0.83, 0.93)] }.WriteTo(path);
-                return await Run(path, planned: 20000);
+                new SyntheticLog { Experiment = "intent-v2", UnitsPerArm = 6000, Seed = 5, SecondsBetweenEmails = 90, Arms = [("champion", 0.78, 1.0), ("challenger", 0.83, 0.93)], Confidence = Confidence, OutcomeDelay = Delay }.WriteTo(path);
+                return await Run(path, planned: 20000, new Guardrail("accuracy", 0.01), new Guardrail("handlingSeconds", 0.02));
+            case "coverage-mismatch":
+                // Both arms 80% accurate; reps skip the outcome form for half of the challenger's wrong suggestions.
+                new SyntheticLog
+                {
+                    Experiment = "intent-v2", UnitsPerArm = 5000, Seed = 21, SecondsBetweenEmails = 90, Arms = [("champion", 0.8, 1.0), ("challenger", 0.8, 1.0)],
+                    Confidence = Confidence, OutcomeDelay = Delay, OutcomeLoss = (arm, correct) => arm == "challenger" && !correct ? 0.5 : 0,
+                }.WriteTo(path);
+                return await Run(path, planned: 10000);
             case "srm-failure":
                 // Every twelfth challenger exposure is lost, as a logging bug would lose it.
                 var lines = new SyntheticLog { Experiment = "intent-v2", UnitsPerArm = 4000, Seed = 9, SecondsBetweenEmails = 100, Arms = [("champion", 0.8, 1.0), ("challenger", 0.82, 0.95)] }
@@ -37,6 +50,6 @@ internal static class Scenarios
         }
     }
 
-    private static Task<AnalysisResult> Run(string path, long planned) =>
-        ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path], PlannedUnits = planned });
+    private static Task<AnalysisResult> Run(string path, long planned, params Guardrail[] guardrails) =>
+        ExperimentAnalysis.RunAsync(new AnalysisRequest { Events = [path], PlannedUnits = planned, Guardrails = guardrails });
 }

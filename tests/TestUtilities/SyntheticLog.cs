@@ -31,8 +31,11 @@ public sealed class SyntheticLog
     /// </summary>
     public Func<string, bool, double>? OutcomeLoss { get; init; }
 
-    /// <summary>Seconds from the exposure to its outcome.</summary>
-    public double OutcomeDelaySeconds { get; init; }
+    /// <summary>Seconds from the exposure to its outcome, by email number; null logs the outcome at the exposure's time.</summary>
+    public Func<int, double>? OutcomeDelay { get; init; }
+
+    /// <summary>The confidence logged, by whether the prediction was right and the email number; null logs 0.9.</summary>
+    public Func<bool, int, double>? Confidence { get; init; }
 
     public IEnumerable<string> Lines()
     {
@@ -54,8 +57,9 @@ public sealed class SyntheticLog
                     yield return $$"""{"type":"scored","id":"{{sid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Name}}","unit":"u-{{u}}","model":"{{arm.Name}}@1","intent":"{{predicted}}","confidence":0.9,"phase":"{{Phase}}"}""";
                     continue;
                 }
-                string outcomeTs = OutcomeDelaySeconds == 0 ? ts : Start.AddSeconds((id * SecondsBetweenEmails) + OutcomeDelaySeconds).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-                yield return $$"""{"type":"scored","id":"{{sid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Name}}","unit":"u-{{u}}","model":"{{arm.Name}}@1","intent":"{{predicted}}","confidence":0.9,"phase":"{{Phase}}"}""";
+                string outcomeTs = OutcomeDelay is null ? ts : Start.AddSeconds((id * SecondsBetweenEmails) + OutcomeDelay(id)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                string confidence = Confidence is null ? "0.9" : Confidence(truth == predicted, id).ToString("0.###", CultureInfo.InvariantCulture);
+                yield return $$"""{"type":"scored","id":"{{sid}}","ts":"{{ts}}","experiment":"{{Experiment}}","arm":"{{arm.Name}}","unit":"u-{{u}}","model":"{{arm.Name}}@1","intent":"{{predicted}}","confidence":{{confidence}},"phase":"{{Phase}}"}""";
                 if (Outcomes == SyntheticOutcomes.IntentAndHandling)
                 {
                     yield return string.Create(CultureInfo.InvariantCulture, $$"""{"type":"outcome","id":"{{sid}}","ts":"{{outcomeTs}}","trueIntent":"{{truth}}","handlingSeconds":{{seconds:0.###}}}""");

@@ -3,6 +3,7 @@ using System.Globalization;
 using Verdict.Cli.Models;
 using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Events;
+using Verdict.Experimentation.Experiments;
 using Verdict.Scoring;
 using Verdict.Scoring.Hosting;
 
@@ -34,11 +35,12 @@ internal static class AnalyzeCommand
         var phase = new Option<string?>("--phase") { Description = "aa or ab (default: the latest phase in the log)." };
         phase.AcceptOnlyFromAmong("aa", "ab");
         var positive = new Option<string>("--positive-intents") { Description = "Reply intents counted as positive, comma-separated.", DefaultValueFactory = _ => "positive" };
+        var guardrails = new Option<string?>("--guardrails") { Description = "Non-inferiority guardrails, METRIC=MARGIN,... (accuracy=0.01: accuracy may not drop by more than one point; handlingSeconds=0.05: at most 5% longer)." };
         var storage = new Option<string?>("--storage") { Description = CliStorage.Description + " For blob:// and log:// paths." };
 
         var command = new Command("analyze", "Analyse an experiment's event log: sample-ratio check, tests per metric, verdict.")
         {
-            events, experiment, control, alpha, weights, asOf, since, format, output, strict, planned, phase, positive, storage, excludeFallbacks,
+            events, experiment, control, alpha, weights, asOf, since, format, output, strict, planned, phase, positive, storage, excludeFallbacks, guardrails,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,12 +70,18 @@ internal static class AnalyzeCommand
                 Phase = parse.GetValue(phase) switch { "aa" => EventPhase.AA, "ab" => EventPhase.AB, _ => null },
                 PositiveIntents = [.. (parse.GetValue(positive) ?? "positive").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
                 BlobService = account?.Blobs,
+                Guardrails = ParseGuardrails(parse.GetValue(guardrails)),
             };
             if (request.Since > request.AsOf)
             {
                 throw new CliException("--since is after --as-of.");
             }
             var result = await ExperimentAnalysis.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            var kind = result.Kind == "template" ? ExperimentKind.Template : ExperimentKind.Model;
+            if (request.Guardrails.Select(g => g.Problem(kind)).FirstOrDefault(p => p is not null) is { } problem)
+            {
+                throw new CliException("--" + problem);
+            }
             string text = parse.GetValue(format) switch
             {
                 "md" => AnalysisFormats.ToMarkdown(result),
@@ -95,6 +103,25 @@ internal static class AnalyzeCommand
         }
         using var runtime = ScoringRuntime.Create(new ScoringOptions(), account);
         return await Verdict.Reports.OfflineMetricsReader.ReadAsync(runtime.Registry, result, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Parses <c>METRIC=MARGIN,...</c>; each metric must be known and each margin in (0, 1).</summary>
+    internal static List<Guardrail> ParseGuardrails(string? text)
+    {
+        var values = ParseArmValues("--guardrails", text, "METRIC=MARGIN") ?? [];
+        var list = values.Select(kv => new Guardrail(kv.Key, kv.Value)).ToList();
+        foreach (var g in list)
+        {
+            if (Metrics.Find(g.Metric) is not { } metric)
+            {
+                throw new CliException($"--guardrails: '{g.Metric}' is not a metric ({string.Join(", ", Metrics.All.Select(m => m.Name))}).");
+            }
+            if (g.Problem(metric.Kind) is { } problem)
+            {
+                throw new CliException("--" + problem + ".");
+            }
+        }
+        return list;
     }
 
     internal static Dictionary<string, double>? ParseWeights(string? text)

@@ -108,14 +108,9 @@ internal static class ExperimentsCommand
             if (parse.GetValue(events) is { } path)
             {
                 var stored = await store.GetAsync(id, ct).ConfigureAwait(false) ?? throw new CliException($"there is no experiment '{id}'");
-                aa = await ExperimentAnalysis.RunAsync(new AnalysisRequest
+                aa = await ExperimentAnalysis.RunAsync(AnalysisRequest.For(stored.Definition, [path]) with
                 {
-                    Events = [path],
-                    Experiment = id,
                     Phase = Experimentation.Events.EventPhase.AA,
-                    Alpha = stored.Definition.Alpha,
-                    PlannedUnits = stored.Definition.PlannedUnitsPerArm * stored.Definition.Arms.Count,
-                    Weights = stored.Definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
                     BlobService = Account(parse).Blobs,
                 }, ct).ConfigureAwait(false);
             }

@@ -53,4 +53,20 @@ public sealed record AnalysisRequest
 
     /// <summary>Seed of the Monte Carlo for probability to be best and of the bootstrap intervals.</summary>
     public int Seed { get; init; } = 20_261_122;
+
+    /// <summary>The request an experiment's own definition implies: its alpha, planned split and sample, control and guardrails.</summary>
+    public static AnalysisRequest For(Experiments.ExperimentDefinition definition, IReadOnlyList<string> events)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return new AnalysisRequest
+        {
+            Events = events,
+            Experiment = definition.Id,
+            Alpha = definition.Alpha,
+            Weights = definition.Arms.ToDictionary(a => a.Name, a => a.Weight),
+            PlannedUnits = definition.PlannedUnitsPerArm > 0 ? definition.PlannedUnitsPerArm * definition.Arms.Count : null,
+            Control = definition.ControlArm,
+            Guardrails = definition.Guardrails,
+        };
+    }
 }

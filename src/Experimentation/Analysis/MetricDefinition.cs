@@ -142,6 +142,7 @@ public static class Metrics
     /// <summary>The metric of that name, or null.</summary>
     public static MetricDefinition? Find(string name) => All.FirstOrDefault(m => m.Name == name);
 
-    /// <summary>The metric of that name; throws when there is none (a result always names known metrics).</summary>
-    internal static MetricDefinition Get(string name) => Find(name) ?? throw new ArgumentException($"unknown metric '{name}'", nameof(name));
+    /// <summary>The metric of that name, as an <see cref="AnalysisResult"/> names it.</summary>
+    /// <exception cref="ArgumentException">No metric has that name.</exception>
+    public static MetricDefinition Get(string name) => Find(name) ?? throw new ArgumentException($"unknown metric '{name}'", nameof(name));
 }

@@ -115,7 +115,11 @@ public sealed record ClassificationResult(IReadOnlyList<string> Labels, IReadOnl
 /// <summary>A non-inferiority guardrail the experiment declares: the treatment may not be worse than the control by more than <paramref name="Margin"/>.</summary>
 /// <param name="Metric">A metric of the experiment's kind (<see cref="Metrics"/>).</param>
 /// <param name="Margin">In the metric's <see cref="MetricDefinition.MarginUnit"/>: 0.01 for accuracy is one point; 0.05 for handling time is 5 % longer.</param>
-public sealed record Guardrail(string Metric, double Margin);
+public sealed record Guardrail(string Metric, double Margin)
+{
+    /// <summary>What is wrong with the guardrail for an experiment of <paramref name="kind"/> ("guardrails: …"), or null.</summary>
+    public string? Problem(Experiments.ExperimentKind kind) => GuardrailCheck.Problem([this], kind);
+}
 
 /// <summary>A guardrail checked for one treatment.</summary>
 public sealed record GuardrailResult

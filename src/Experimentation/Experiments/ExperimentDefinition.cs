@@ -73,6 +73,12 @@ public sealed record ExperimentDefinition
     /// <summary>Metrics the decision rests on (Contract 1 names).</summary>
     public IReadOnlyList<string> PrimaryMetrics { get; init; } = [];
 
+    /// <summary>
+    /// Non-inferiority guardrails (<c>[{"metric": "accuracy", "margin": 0.01}]</c>: accuracy may not drop by more than one
+    /// point): a treatment wins only when every guardrail is shown to hold, and one shown broken stops the test.
+    /// </summary>
+    public IReadOnlyList<Analysis.Guardrail> Guardrails { get; init; } = [];
+
     /// <summary>Two-sided significance level.</summary>
     public double Alpha { get; init; } = 0.05;
 

@@ -7,10 +7,10 @@ namespace Verdict.Experimentation.Experiments;
 public static partial class ExperimentValidation
 {
     /// <summary>Metrics a model experiment can decide on.</summary>
-    public static readonly IReadOnlyList<string> ModelMetrics = ["accuracy", "handlingSeconds"];
+    public static readonly IReadOnlyList<string> ModelMetrics = [.. Analysis.Metrics.Of(ExperimentKind.Model).Select(m => m.Name)];
 
     /// <summary>Metrics a template experiment can decide on.</summary>
-    public static readonly IReadOnlyList<string> TemplateMetrics = ["positiveReplyRate", "replyRate"];
+    public static readonly IReadOnlyList<string> TemplateMetrics = [.. Analysis.Metrics.Of(ExperimentKind.Template).Select(m => m.Name)];
 
     private const double WeightTolerance = 1e-9;
 
@@ -69,6 +69,14 @@ public static partial class ExperimentValidation
             if (!known.Contains(definition.PrimaryMetrics[i]))
             {
                 problems.Add($"primaryMetrics[{i}] '{definition.PrimaryMetrics[i]}' is not a {definition.Kind.ToString().ToLowerInvariant()} metric ({string.Join(", ", known)})");
+            }
+        }
+        var guardrails = definition.Guardrails ?? [];
+        for (int i = 0; i < guardrails.Count; i++)
+        {
+            if (Analysis.GuardrailCheck.Problem([guardrails[i]], definition.Kind) is { } problem)
+            {
+                problems.Add($"guardrails[{i}]{problem["guardrails".Length..]}");
             }
         }
         if (definition.Alpha is not (> 0 and <= 0.5))
