@@ -38,6 +38,31 @@ public sealed class AnalyzeCliTests : IDisposable
     }
 
     [Fact]
+    public void Analyze_Guardrails_AreCheckedPerTreatmentInTheJson()
+    {
+        var (exit, output, err) = CliTests.Verdict("analyze", "--events", SmallExperiment(), "--guardrails", "accuracy=0.5, handlingSeconds=0.9");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var guardrails = doc.RootElement.GetProperty("guardrails").EnumerateArray().Select(g => (g.GetProperty("metric").GetString(), g.GetProperty("arm").GetString(), g.GetProperty("status").GetString())).ToList();
+        Assert.Equal([("accuracy", "challenger", "met"), ("handlingSeconds", "challenger", "met")], guardrails);
+        Assert.Equal("peeking-not-protected", doc.RootElement.GetProperty("warnings")[0].GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("speed=0.1", "--guardrails: 'speed' is not a metric (accuracy, handlingSeconds, positiveReplyRate, replyRate).")]
+    [InlineData("accuracy=2", "--guardrails: the margin of accuracy must be in (0, 1), in rate points as a fraction (0.01 = one point).")]
+    [InlineData("accuracy", "--guardrails: 'accuracy' is not METRIC=MARGIN.")]
+    [InlineData("replyRate=0.01", "--guardrails: 'replyRate' is not a metric of model experiments (accuracy, handlingSeconds)")]
+    public void Analyze_BadGuardrail_IsNamedWithoutAStackTrace(string value, string message)
+    {
+        var (exit, output, err) = CliTests.Verdict("analyze", "--events", SmallExperiment(), "--guardrails", value);
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Analyze_MarkdownToFile_WritesTheSummary()
     {
         string out_ = _temp.Combine("report.md");

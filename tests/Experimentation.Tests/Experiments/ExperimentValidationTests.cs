@@ -1,3 +1,4 @@
+using Verdict.Experimentation.Analysis;
 using Verdict.Experimentation.Experiments;
 
 namespace Verdict.Experimentation.Tests.Experiments;
@@ -32,6 +33,18 @@ public sealed class ExperimentValidationTests
         Assert.Contains(problems, p => p.StartsWith("id 'Exp_1'", StringComparison.Ordinal));
         Assert.Contains("arms[0].serves 'm' must be a pinned model reference name@version", problems);
         Assert.Equal(2, problems.Count);
+    }
+
+    [Fact]
+    public void Problems_GuardrailsOfTheWrongKindOrMargin_AreEachNamedByIndex()
+    {
+        var d = ExperimentTestData.Model("exp-1") with { Guardrails = [new("accuracy", 0.01), new("replyRate", 0.01), new("handlingSeconds", 1.5)] };
+        Assert.Equal(
+            [
+                "guardrails[1]: 'replyRate' is not a metric of model experiments (accuracy, handlingSeconds)",
+                "guardrails[2]: the margin of handlingSeconds must be in (0, 1), in relative change of the geometric mean (0.05 = 5 % longer)",
+            ],
+            ExperimentValidation.Problems(d));
     }
 
     [Theory]
