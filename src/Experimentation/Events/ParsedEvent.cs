@@ -1,0 +1,56 @@
+namespace Verdict.Experimentation.Events;
+
+/// <summary>The event types the join knows; <see cref="Unknown"/> lines are counted and skipped.</summary>
+internal enum EventType : byte
+{
+    Missing,
+    Unknown,
+    Scored,
+    Outcome,
+    Assigned,
+    Reply,
+}
+
+/// <summary>One valid line, parsed: everything the join needs and nothing it does not.</summary>
+internal struct ParsedEvent
+{
+    public UInt128 Id;
+    /// <summary>The unit's hash, or the id's when the event names no unit.</summary>
+    public UInt128 Unit;
+    public long Ticks;
+    public double Handling;
+    public double Confidence;
+    public short Arm;
+    public short Experiment;
+    public short Intent;
+    public short TrueIntent;
+    public short Model;
+    public EventType Type;
+    public byte Phase;
+    public byte Flags;
+}
+
+/// <summary>What an event id's record holds: set bit by bit as its exposure, outcome and replies are joined.</summary>
+internal static class RecordFlags
+{
+    public const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64, IsFallback = 128;
+}
+
+/// <summary>One event id's joined state: 64 bytes, no strings (names are indexes into the parser's intern tables).</summary>
+internal struct JoinRecord
+{
+    public UInt128 Id;
+    public long ExposureTicks;
+    public long OutcomeTicks;
+    public double Handling;
+    public int Unit;
+    /// <summary>The exposure's confidence; NaN when it did not say.</summary>
+    public double Confidence;
+    public short Arm;
+    public short Experiment;
+    public short Intent;
+    public short TrueIntent;
+    public short Model;
+    public byte Flags;
+    public byte Phase;
+}
