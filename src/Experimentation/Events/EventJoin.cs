@@ -98,7 +98,7 @@ internal sealed class EventJoin
             r.Phase = e.Phase;
             r.Intent = e.Intent;
             r.Model = e.Model;
-            r.Confidence = e.Confidence;
+            r.Confidence = e.Value;
             return;
         }
 
@@ -119,7 +119,7 @@ internal sealed class EventJoin
         o.Flags = (byte)((o.Flags & ~(HasLabel | HasHandling)) | HasOutcome | e.Flags);
         o.OutcomeTicks = e.Ticks;
         o.TrueIntent = e.TrueIntent;
-        o.Handling = e.Handling;
+        o.Handling = e.Value;
     }
 
     private ref JoinRecord Find(UInt128 id)

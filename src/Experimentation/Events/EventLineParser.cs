@@ -372,7 +372,7 @@ internal sealed class EventLineParser
             e.Phase = f.Phase;
             e.Intent = f.HasIntent ? (short)InternIntent(f.Intent) : (short)-1;
             e.Model = f.HasModel ? (short)Models.Intern(f.Model) : (short)-1;
-            e.Confidence = f.HasConfidence ? f.Confidence : double.NaN;
+            e.Value = f.HasConfidence ? f.Confidence : double.NaN;
             e.Flags = f.Fallback ? IsFallback : (byte)0;
         }
         else if (type == EventType.Reply)
@@ -383,7 +383,7 @@ internal sealed class EventLineParser
         {
             e.Flags = (byte)((f.HasTrueIntent ? HasLabel : 0) | (f.HasHandling ? HasHandling : 0));
             e.TrueIntent = f.HasTrueIntent ? (short)InternIntent(f.TrueIntent) : (short)-1;
-            e.Handling = f.Handling;
+            e.Value = f.Handling;
         }
         accepted = true;
         return null;

@@ -18,8 +18,8 @@ internal struct ParsedEvent
     /// <summary>The unit's hash, or the id's when the event names no unit.</summary>
     public UInt128 Unit;
     public long Ticks;
-    public double Handling;
-    public double Confidence;
+    /// <summary>An outcome's handling seconds, or an exposure's confidence (NaN when it gave none): one field, so the event is 64 bytes.</summary>
+    public double Value;
     public short Arm;
     public short Experiment;
     public short Intent;
@@ -36,16 +36,19 @@ internal static class RecordFlags
     public const byte HasExposure = 1, HasOutcome = 2, HasLabel = 4, HasHandling = 8, HasReply = 16, HasPositiveReply = 32, IsTemplate = 64, IsFallback = 128;
 }
 
-/// <summary>One event id's joined state: 64 bytes, no strings (names are indexes into the parser's intern tables).</summary>
+/// <summary>
+/// One event id's joined state: 64 bytes, no strings (names are indexes into the parser's intern tables). The fields
+/// are ordered widest first so that none is padded: a reordering that adds 16 bytes adds 80 MB per 5M exposures.
+/// </summary>
 internal struct JoinRecord
 {
     public UInt128 Id;
     public long ExposureTicks;
     public long OutcomeTicks;
     public double Handling;
-    public int Unit;
     /// <summary>The exposure's confidence; NaN when it did not say.</summary>
     public double Confidence;
+    public int Unit;
     public short Arm;
     public short Experiment;
     public short Intent;
