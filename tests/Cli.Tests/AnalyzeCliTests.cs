@@ -46,6 +46,15 @@ public sealed class AnalyzeCliTests : IDisposable
         var guardrails = doc.RootElement.GetProperty("guardrails").EnumerateArray().Select(g => (g.GetProperty("metric").GetString(), g.GetProperty("arm").GetString(), g.GetProperty("status").GetString())).ToList();
         Assert.Equal([("accuracy", "challenger", "met"), ("handlingSeconds", "challenger", "met")], guardrails);
         Assert.Equal("peeking-not-protected", doc.RootElement.GetProperty("warnings")[0].GetProperty("code").GetString());
+        Assert.StartsWith("warning (peeking-not-protected): No planned sample was given", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_WithAPlannedSample_WarnsOfNothing()
+    {
+        var (exit, _, err) = CliTests.Verdict("analyze", "--events", SmallExperiment(), "--planned-units", "200");
+        Assert.True(exit == 0, err);
+        Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
     }
 
     [Theory]

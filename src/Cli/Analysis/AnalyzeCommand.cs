@@ -89,6 +89,11 @@ internal static class AnalyzeCommand
                 _ => AnalysisFormats.ToJson(result) + "\n",
             };
             await Output.WriteAsync(parse.GetValue(output), text, cancellationToken).ConfigureAwait(false);
+            // Said where a person running the command sees it, whatever the format and wherever the output goes.
+            foreach (var warning in result.Warnings)
+            {
+                await Console.Error.WriteLineAsync($"warning ({warning.Code}): {warning.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
             return 0;
         });
         return command;
