@@ -62,7 +62,7 @@ internal static partial class Charts
         zero.Color = Colors.Gray;
         zero.LineWidth = 1;
         plot.Axes.DateTimeTicksBottom();
-        plot.YLabel($"{(result.Timeline[^1].Metric == "accuracy" ? "accuracy" : "positive-reply rate")} difference (pts)");
+        plot.YLabel($"{Metrics.Get(result.Timeline[^1].Metric).Label} difference (pts)");
         plot.ShowLegend(Alignment.UpperRight);
         return ToSvg(plot, "cumulative-lift");
     }

@@ -102,7 +102,7 @@ public static class HtmlReport
 
     private static string MetricTables(MetricResult metric)
     {
-        bool time = metric.Metric == "handlingSeconds";
+        bool time = Metrics.Get(metric.Metric).Shape == MetricShape.Duration;
         var t = new StringBuilder("<div class=\"scroll\"><table><thead><tr><th>arm</th><th>n</th>");
         t.Append(time ? "<th>median</th><th>mean (95% CI)</th>" : "<th>rate (95% CI)</th>");
         bool bayes = metric.Arms.Any(a => a.ProbabilityBest is not null);
@@ -138,8 +138,8 @@ public static class HtmlReport
     /// <summary>Templates ranked by positive-intent reply rate, the raw reply rate beside it, and where the two disagree.</summary>
     private static string TemplateSection(AnalysisResult result)
     {
-        var positive = result.Metrics.FirstOrDefault(m => m.Metric == "positiveReplyRate");
-        var replies = result.Metrics.FirstOrDefault(m => m.Metric == "replyRate");
+        var positive = result.Metrics.FirstOrDefault(m => m.Metric == Metrics.PositiveReplyRate.Name);
+        var replies = result.Metrics.FirstOrDefault(m => m.Metric == Metrics.ReplyRate.Name);
         if (positive is null)
         {
             return "";

@@ -8,8 +8,6 @@ namespace Verdict.Experimentation.Analysis;
 /// <summary>Turns per-arm observations into tests, then a verdict.</summary>
 internal static class ExperimentAnalyzer
 {
-    public const string Accuracy = "accuracy", HandlingSeconds = "handlingSeconds", ReplyRate = "replyRate", PositiveReplyRate = "positiveReplyRate";
-
     public static AnalysisResult Analyze(ExperimentObservations obs, AnalysisRequest request, ExperimentObservations? aaObservations = null)
     {
         double alpha = request.Alpha;
@@ -110,8 +108,8 @@ internal static class ExperimentAnalyzer
     /// <summary>Accuracy points and rep minutes per 1,000 emails, treatment against the control, from the metrics' own tests.</summary>
     private static List<Impact> ImpactOf(IReadOnlyList<MetricResult> metrics, string control, bool unitLevel)
     {
-        var accuracy = metrics.FirstOrDefault(m => m.Metric == Accuracy);
-        var handling = metrics.FirstOrDefault(m => m.Metric == HandlingSeconds);
+        var accuracy = metrics.FirstOrDefault(m => m.Metric == Metrics.Accuracy.Name);
+        var handling = metrics.FirstOrDefault(m => m.Metric == Metrics.HandlingSeconds.Name);
         string accuracyTest = unitLevel ? DeltaMethodTest.Name : TwoProportionZTest.Name;
         string secondsTest = unitLevel ? DeltaMethodTest.Name : WelchTTest.RawName;
         var treatments = (accuracy ?? handling)?.Comparisons.Where(c => c.Control == control).Select(c => c.Treatment).Distinct() ?? [];
@@ -147,7 +145,7 @@ internal static class ExperimentAnalyzer
         {
             return days;
         }
-        string metric = obs.IsTemplate ? PositiveReplyRate : Accuracy;
+        string metric = (obs.IsTemplate ? Metrics.PositiveReplyRate : Metrics.Accuracy).Name;
         var arms = obs.Arms;
         int count = arms.Max(a => a.Days.Count);
         var exposures = new long[arms.Count];

@@ -7,14 +7,16 @@ namespace Verdict.Experimentation.Analysis;
 /// <summary>
 /// The decision rules, written once (docs/analyze.md repeats them for readers):
 /// <list type="number">
-/// <item>no control or no units → <c>no-data</c>; a sample-ratio mismatch (p &lt; 0.001) → <c>srm-mismatch</c>, whatever else.</item>
-/// <item>A/A: a significant difference on accuracy (z or delta method) or handling time (Welch on logs) → <c>aa-failed</c>;
-/// otherwise <c>aa-passed</c> once the planned sample is reached (or none is planned) and both metrics could be tested,
-/// else <c>aa-in-progress</c>.</item>
-/// <item>A/B: a treatment significantly better on one primary metric and worse on none → <c>ab-winner</c> (the control wins
-/// when every treatment is significantly worse and none better); better on one and worse on another → <c>ab-mixed</c>;
-/// nothing significant → <c>ab-no-difference</c> at the planned sample when both metrics could be tested, else
-/// <c>ab-inconclusive</c>.</item>
+/// <item>no control or no units → <c>no-data</c>; a sample-ratio mismatch (p &lt; 0.001) → <c>srm-mismatch</c>, whatever else;
+/// outcomes logged for a different share of emails in some arm (coverage p &lt; 0.001, model experiments) → <c>outcome-coverage-mismatch</c>.</item>
+/// <item>A/A: the gate is every decisive test of every metric, Holm-adjusted as one family at alpha less 0.001 per diagnostic
+/// check; a failing test → <c>aa-failed</c>; otherwise <c>aa-passed</c> once the planned sample is reached (or none is
+/// planned) and every metric could be tested, else <c>aa-in-progress</c>.</item>
+/// <item>A/B: a treatment significantly better on one primary metric, worse on none, with every declared guardrail met →
+/// <c>ab-winner</c>; a guardrail breached → <c>ab-guardrail-breached</c> (the control stays); better but a guardrail not shown
+/// yet → <c>ab-inconclusive</c>; the control wins when every treatment is significantly worse and none better; better on one
+/// and worse on another → <c>ab-mixed</c>; nothing significant → <c>ab-no-difference</c> at the planned sample when every metric
+/// could be tested, else <c>ab-inconclusive</c>.</item>
 /// <item>Templates: on positive-intent reply rate, the best arm wins when the omnibus test is significant, it beats every
 /// other arm after Holm's correction, its probability to be best is at least 0.95 and the planned sample is reached
 /// → <c>template-winner</c>; otherwise <c>template-no-difference</c> at the planned sample with no significant omnibus test,
@@ -205,7 +207,7 @@ internal static class Verdicts
 
     private static Verdict Template(AnalysisResult r, long? needed, string srmNote)
     {
-        var metric = r.Metrics.First(m => m.Metric == ExperimentAnalyzer.PositiveReplyRate);
+        var metric = r.Metrics.First(m => m.Metric == Metrics.PositiveReplyRate.Name);
         var best = metric.Arms.Where(a => a.Mean is not null).OrderByDescending(a => a.Mean).FirstOrDefault();
         if (best is null)
         {
@@ -230,7 +232,7 @@ internal static class Verdicts
     private static bool Improves(AnalysisResult r, Comparison c) => c.Diff is double d && Metrics.Get(MetricOf(r, c).Metric).Improves(d);
 
     private static double AccuracyDiff(AnalysisResult r, string arm) =>
-        r.Metrics.Where(m => m.Metric == ExperimentAnalyzer.Accuracy).SelectMany(m => m.Comparisons).FirstOrDefault(c => c.Treatment == arm)?.Diff ?? 0;
+        r.Metrics.Where(m => m.Metric == Metrics.Accuracy.Name).SelectMany(m => m.Comparisons).FirstOrDefault(c => c.Treatment == arm)?.Diff ?? 0;
 
     private static MetricResult MetricOf(AnalysisResult r, Comparison c) => r.Metrics.First(m => m.Comparisons.Contains(c));
 

@@ -24,7 +24,7 @@ public sealed class ExperimentLifecycle(ExperimentStore store, Func<string, Canc
         {
             Phase = ExperimentPhase.Draft,
             PrimaryMetrics = definition.PrimaryMetrics.Count > 0 ? definition.PrimaryMetrics
-                : definition.Kind == ExperimentKind.Model ? ["accuracy", "handlingSeconds"] : ["positiveReplyRate"],
+                : [.. Analysis.Metrics.Of(definition.Kind).Where(m => m.Primary).Select(m => m.Name)],
             History = [],
             Winner = null,
         };

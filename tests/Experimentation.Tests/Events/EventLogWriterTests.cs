@@ -261,9 +261,9 @@ public sealed class EventLogWriterTests(AzuriteFixture azurite) : IClassFixture<
 
         Assert.Equal(40, all.Arms.Sum(a => a.Exposures));
         Assert.Equal(0, all.Log.OtherExperiments);
-        Assert.Equal(40, all.Metrics.Single(m => m.Metric == ExperimentAnalyzer.HandlingSeconds).Arms.Sum(a => a.N));
+        Assert.Equal(40, all.Metrics.Single(m => m.Metric == Metrics.HandlingSeconds.Name).Arms.Sum(a => a.N));
         Assert.Equal(20, late.Arms.Sum(a => a.Exposures));
-        Assert.Equal(20, late.Metrics.Single(m => m.Metric == ExperimentAnalyzer.HandlingSeconds).Arms.Sum(a => a.N));
+        Assert.Equal(20, late.Metrics.Single(m => m.Metric == Metrics.HandlingSeconds.Name).Arms.Sum(a => a.N));
         Assert.Equal(20, late.Log.BeforeSince);
     }
 }
