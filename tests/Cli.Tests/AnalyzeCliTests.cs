@@ -59,6 +59,7 @@ public sealed class AnalyzeCliTests : IDisposable
 
     [Theory]
     [InlineData("speed=0.1", "--guardrails: 'speed' is not a metric (accuracy, handlingSeconds, positiveReplyRate, replyRate).")]
+    [InlineData("positiveReplyRate=0.01", "--guardrails: 'positiveReplyRate' is not a metric of model experiments")]
     [InlineData("accuracy=2", "--guardrails: the margin of accuracy must be in (0, 1), in rate points as a fraction (0.01 = one point).")]
     [InlineData("accuracy", "--guardrails: 'accuracy' is not METRIC=MARGIN.")]
     [InlineData("replyRate=0.01", "--guardrails: 'replyRate' is not a metric of model experiments (accuracy, handlingSeconds)")]

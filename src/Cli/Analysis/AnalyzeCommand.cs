@@ -110,7 +110,7 @@ internal static class AnalyzeCommand
         return await Verdict.Reports.OfflineMetricsReader.ReadAsync(runtime.Registry, result, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Parses <c>METRIC=MARGIN,...</c>; each metric must be known and each margin in (0, 1).</summary>
+    /// <summary>Parses <c>METRIC=MARGIN,...</c>; each metric must be known and each margin in (0, 1). Whether the metrics fit the experiment's kind is known once the log is read.</summary>
     internal static List<Guardrail> ParseGuardrails(string? text)
     {
         var values = ParseArmValues("--guardrails", text, "METRIC=MARGIN") ?? [];
@@ -121,9 +121,9 @@ internal static class AnalyzeCommand
             {
                 throw new CliException($"--guardrails: '{g.Metric}' is not a metric ({string.Join(", ", Metrics.All.Select(m => m.Name))}).");
             }
-            if (g.Problem(metric.Kind) is { } problem)
+            if (!(g.Margin > 0 && g.Margin < 1))
             {
-                throw new CliException("--" + problem + ".");
+                throw new CliException($"--guardrails: the margin of {g.Metric} must be in (0, 1), in {metric.MarginUnit}.");
             }
         }
         return list;

@@ -20,6 +20,11 @@ internal static class GuardrailCheck
     {
         foreach (var g in guardrails)
         {
+            if (kind == ExperimentKind.Template)
+            {
+                // Templates are ranked against each other, not against a control: there is no "worse than the control" to bound.
+                return "guardrails: template experiments have none (templates are compared with each other, not with a control)";
+            }
             if (Metrics.Find(g.Metric) is not { } metric || metric.Kind != kind)
             {
                 return $"guardrails: '{g.Metric}' is not a metric of {kind.ToString().ToLowerInvariant()} experiments ({string.Join(", ", Metrics.Of(kind).Select(m => m.Name))})";
