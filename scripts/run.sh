@@ -74,8 +74,10 @@ cat >"$work/demo/$experiment.json" <<JSON
     { "name": "challenger", "weight": 0.5, "serves": "demo-challenger@$version" }
   ],
   "control": "champion",
+  "slot": "default",
   "randomizationUnit": "contact",
   "primaryMetrics": ["accuracy", "handlingSeconds"],
+  "guardrails": [{ "metric": "accuracy", "margin": 0.01 }],
   "alpha": 0.05,
   "power": 0.8,
   "baseline": 0.8,
@@ -87,11 +89,13 @@ JSON
 "$verdict" experiments start-aa "$experiment" >/dev/null
 echo "experiment $experiment: A/A phase, champion demo-champion@$version, challenger demo-challenger@$version"
 
+# Traffic that names no experiment is served by the champion of the slot "default", which the demo experiment
+# competes for (until a promotion writes it, the default model answers).
 # From its own folder, so that it reads its appsettings.json; without the Functions host the app serves its
 # function classes from a plain ASP.NET Core host. Reports are
 # analysed afresh on every request here (Verdict:ReportMaxAge 0): the demo writes simulated traffic straight to
 # the log and reads the report at once, where a deployed app keeps each analysis for a minute.
-(cd "$work/app" && Verdict__DefaultModel="demo-champion@$version" Verdict__ReportMaxAge=00:00:00 exec ./Verdict.Functions --urls "http://127.0.0.1:$http_port") \
+(cd "$work/app" && Verdict__DefaultSlot=default Verdict__DefaultModel="demo-champion@$version" Verdict__ReportMaxAge=00:00:00 exec ./Verdict.Functions --urls "http://127.0.0.1:$http_port") \
   >"$work/app.log" 2>&1 &
 pids+=($!)
 wait_for_port "$http_port" "${pids[-1]}" "the Functions app (log: $work/app.log)"

@@ -96,6 +96,8 @@ public static class FunctionsApp
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new ExperimentStore(sp.GetRequiredService<StorageAccount>().Container(ExperimentStore.DefaultContainer)));
         services.AddSingleton<IArmAssigner>(sp => new ArmAssigner(sp.GetRequiredService<ExperimentStore>(), time: sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IChampionSlots>(sp => new ChampionSlots(sp.GetRequiredService<ExperimentStore>(),
+            new ChampionSlotsOptions { Refresh = sp.GetRequiredService<FunctionsOptions>().SlotRefresh }, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<FunctionsOptions>();
@@ -110,10 +112,12 @@ public static class FunctionsApp
                 MaxEmailChars = options.MaxEmailChars,
                 IdempotencyEntries = options.IdempotencyEntries,
                 DefaultModel = options.DefaultModel is { } name ? ModelReference.Parse(name) : null,
+                DefaultSlot = options.DefaultSlot,
                 GpuService = options.ScoringServiceUrl is not null,
             };
             return new EmailService(sp.GetRequiredService<ScoringRuntime>(), sp.GetRequiredService<IArmAssigner>(), sp.GetRequiredService<EventLogWriter>(), serving,
-                serving.GpuService ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmailService>>());
+                serving.GpuService ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmailService>>(),
+                sp.GetRequiredService<IChampionSlots>());
         });
         services.AddSingleton<ReportCache>();
         services.AddHostedService<ModelWarmup>();

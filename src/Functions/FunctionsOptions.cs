@@ -31,7 +31,19 @@ public sealed class FunctionsOptions
     /// <summary>The event log's container.</summary>
     public string EventContainer { get; set; } = "events";
 
-    /// <summary>The model that scores an email sent without an experiment or model, and every reply (<c>name</c> or <c>name@version</c>).</summary>
+    /// <summary>
+    /// The champion slot that serves emails sent without an experiment, model or slot, and every reply: what the last
+    /// promotion into it wrote (docs/experiments.md). Unset: that traffic gets <see cref="DefaultModel"/>.
+    /// </summary>
+    public string? DefaultSlot { get; set; }
+
+    /// <summary>How long a slot's champion is served before it is read again: a promotion or rollback reaches traffic within it (at most 30 s).</summary>
+    public TimeSpan SlotRefresh { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The model that scores an email sent without an experiment, model or slot, and every reply, while the default slot
+    /// has no champion yet or is unset (<c>name</c> or <c>name@version</c>).
+    /// </summary>
     public string? DefaultModel { get; set; }
 
     /// <summary>Longest email (subject and body together) in characters; longer ones get 413.</summary>
@@ -156,6 +168,14 @@ public sealed class FunctionsOptions
         if (LocalQueueLease < TimeSpan.FromSeconds(2) || LocalQueueLease > TimeSpan.FromDays(7))
         {
             throw new InvalidOperationException($"Verdict:LocalQueueLease must be between 2 seconds and 7 days; it is {LocalQueueLease}.");
+        }
+        if (SlotRefresh <= TimeSpan.Zero || SlotRefresh > TimeSpan.FromSeconds(30))
+        {
+            throw new InvalidOperationException($"Verdict:SlotRefresh must be more than 0 and at most 30 seconds; it is {SlotRefresh}.");
+        }
+        if (DefaultSlot is { Length: 0 or > 63 })
+        {
+            throw new InvalidOperationException("Verdict:DefaultSlot must be 1 to 63 characters.");
         }
         if (DefaultModel is not null && !Scoring.ModelReference.TryParse(DefaultModel, out _))
         {

@@ -76,7 +76,13 @@ internal sealed partial class ModelWarmup(
     private async Task<List<(ModelReference Model, bool Gpu)>> ModelsToLoadAsync(CancellationToken ct)
     {
         var wanted = new List<ModelReference>();
-        if (options.DefaultModel is { } name && ModelReference.TryParse(name, out var fallback))
+        // The default slot's champion first: it answers the traffic that names nothing.
+        if (options.DefaultSlot is { } slot && (await experiments.GetSlotAsync(slot, ct).ConfigureAwait(false))?.Slot.Champion is { } champion
+            && ModelReference.TryParse(champion, out var serving))
+        {
+            wanted.Add(serving);
+        }
+        if (options.DefaultModel is { } name && ModelReference.TryParse(name, out var fallback) && !wanted.Contains(fallback))
         {
             wanted.Add(fallback);
         }

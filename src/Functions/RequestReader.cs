@@ -65,7 +65,7 @@ internal static class RequestReader
 {
     public static ScoreRequest Score(JsonElement item, string path) => new(
         String(item, "id", path), String(item, "unit", path), String(item, "experiment", path), String(item, "model", path),
-        String(item, "subject", path), String(item, "body", path));
+        String(item, "subject", path), String(item, "body", path), String(item, "slot", path));
 
     public static OutcomeRequest Outcome(JsonElement item, string path) => new(
         String(item, "scoringId", path), String(item, "trueIntent", path), Number(item, "handlingSeconds", path), String(item, "experiment", path));

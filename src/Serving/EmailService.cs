@@ -27,6 +27,7 @@ public sealed class EmailService
     private readonly TimeProvider _time;
     private readonly ILogger<EmailService> _logger;
     private readonly ModelTargets _targets;
+    private readonly IChampionSlots? _slots;
     private readonly RecentAnswers<ScoreResponse> _scored;
     private readonly RecentAnswers<TemplateAssignment> _assigned;
     private readonly ConcurrentDictionary<string, Task<byte[]>> _inFlight = new(StringComparer.Ordinal);
@@ -39,7 +40,8 @@ public sealed class EmailService
     /// <param name="gpu">The GPU service's client, when <see cref="ServingOptions.GpuService"/> is on.</param>
     /// <param name="time">The clock for event timestamps.</param>
     /// <param name="logger">Where fallbacks are reported.</param>
-    public EmailService(ScoringRuntime scoring, IArmAssigner assigner, EventLogWriter log, ServingOptions options, IGpuScorer? gpu, TimeProvider time, ILogger<EmailService> logger)
+    /// <param name="slots">The champion slots, for traffic that names no experiment or model; without them, that traffic gets the default model.</param>
+    public EmailService(ScoringRuntime scoring, IArmAssigner assigner, EventLogWriter log, ServingOptions options, IGpuScorer? gpu, TimeProvider time, ILogger<EmailService> logger, IChampionSlots? slots = null)
     {
         ArgumentNullException.ThrowIfNull(scoring);
         ArgumentNullException.ThrowIfNull(options);
@@ -53,6 +55,7 @@ public sealed class EmailService
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _targets = new ModelTargets(scoring, time);
+        _slots = slots;
         _scored = new(options.IdempotencyEntries, ServingJson.Default.ScoreResponse);
         _assigned = new(options.IdempotencyEntries, ServingJson.Default.TemplateAssignment);
     }
@@ -255,7 +258,7 @@ public sealed class EmailService
         }
         try
         {
-            var model = DefaultModel("body", null);
+            var model = await ChampionAsync(null, "body", null, cancellationToken).ConfigureAwait(false);
             var score = await ScoreTextAsync(model, request.Body!, "model", null, cancellationToken).ConfigureAwait(false);
             string? experiment = request.Experiment ?? _assigned.Get(request.MessageId!)?.Experiment;
             await LogAsync([new ReplyEvent(request.MessageId!, _time.GetUtcNow(), score.Label, experiment)], durable, cancellationToken).ConfigureAwait(false);
@@ -286,7 +289,7 @@ public sealed class EmailService
         }
         else
         {
-            model = DefaultModel("experiment", item);
+            model = await ChampionAsync(r.Slot, "slot", item, ct).ConfigureAwait(false);
         }
         string field = r.Experiment is null ? "model" : "experiment";
         string text = r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
@@ -353,8 +356,35 @@ public sealed class EmailService
         : _options.DefaultModel is { } name ? name
         : throw new Refusal(new(ServiceErrorReason.Unavailable, field, "the GPU scoring service is unavailable and there is no control or default model to fall back on", item));
 
-    private ModelReference DefaultModel(string field, int? item) =>
-        _options.DefaultModel ?? throw new Refusal(new(ServiceErrorReason.Invalid, field, "name an experiment or a model: this service has no default model (Verdict:DefaultModel)", item));
+    /// <summary>
+    /// The champion of <paramref name="slot"/> (or of the default slot); the default model when the default slot has no
+    /// champion yet or cannot be read. A slot named by the caller that has no champion is refused, naming the field.
+    /// </summary>
+    private async ValueTask<ModelReference> ChampionAsync(string? slot, string field, int? item, CancellationToken ct)
+    {
+        string? name = slot ?? _options.DefaultSlot;
+        if (name is not null && _slots is not null)
+        {
+            string? champion = null;
+            try
+            {
+                champion = await _slots.ChampionAsync(name, ct).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException ex) when (slot is null && _options.DefaultModel is not null)
+            {
+                _logger.LogWarning("Slot {Slot} could not be read ({Reason}); the default model answers", name, ex.Message);
+            }
+            if (champion is not null && ModelReference.TryParse(champion, out var model))
+            {
+                return model;
+            }
+            if (slot is not null)
+            {
+                throw new Refusal(new(ServiceErrorReason.NotFound, "slot", $"slot '{slot}' has no champion: no promotion has written it", item));
+            }
+        }
+        return _options.DefaultModel ?? throw new Refusal(new(ServiceErrorReason.Invalid, field == "slot" ? "experiment" : field, "name an experiment, a model or a slot: this service has no default slot with a champion or default model (Verdict:DefaultSlot, Verdict:DefaultModel)", item));
+    }
 
     private async ValueTask LogAsync(List<LogEvent> events, bool durable, CancellationToken ct)
     {
@@ -384,7 +414,12 @@ public sealed class EmailService
         {
             return new ServiceError(ServiceErrorReason.TooLarge, "body", $"the email has {length} characters; the limit is {_options.MaxEmailChars}", item);
         }
-        return Optional(r.Id, "id", 128, item) ?? Optional(r.Unit, "unit", 256, item) ?? Optional(r.Experiment, "experiment", 128, item) ?? Optional(r.Model, "model", 260, item);
+        if (r.Slot is not null && (r.Experiment is not null || r.Model is not null))
+        {
+            return new ServiceError(ServiceErrorReason.Invalid, "slot", "name an experiment, a model or a slot, not several", item);
+        }
+        return Optional(r.Id, "id", 128, item) ?? Optional(r.Unit, "unit", 256, item) ?? Optional(r.Experiment, "experiment", 128, item) ?? Optional(r.Model, "model", 260, item)
+            ?? Optional(r.Slot, "slot", 63, item);
     }
 
     /// <summary>An optional text field: absent is fine; empty or over <paramref name="maxLength"/> is refused.</summary>

@@ -7,4 +7,5 @@ namespace Verdict.Serving;
 /// <param name="Model">A model to score with outside any experiment (<c>name</c> or <c>name@version</c>).</param>
 /// <param name="Subject">The subject line, scored with the body.</param>
 /// <param name="Body">The email's text; required.</param>
-public sealed record ScoreRequest(string? Id, string? Unit, string? Experiment, string? Model, string? Subject, string? Body);
+/// <param name="Slot">A champion slot whose champion scores it, outside any experiment; by default the service's default slot.</param>
+public sealed record ScoreRequest(string? Id, string? Unit, string? Experiment, string? Model, string? Subject, string? Body, string? Slot = null);

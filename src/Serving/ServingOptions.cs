@@ -11,7 +11,13 @@ public sealed record ServingOptions
     /// <summary>How many recent answers are remembered to make a repeated call idempotent (scoring and template assignment each).</summary>
     public int IdempotencyEntries { get; init; } = 200_000;
 
-    /// <summary>The model for emails that name no experiment or model, and for replies.</summary>
+    /// <summary>
+    /// The champion slot whose champion scores emails that name no experiment, model or slot, and replies; a
+    /// promotion into it changes what that traffic gets within the slots' refresh interval.
+    /// </summary>
+    public string? DefaultSlot { get; init; }
+
+    /// <summary>The model for emails that name no experiment, model or slot while the default slot has no champion yet (or there is none), and for replies then.</summary>
     public ModelReference? DefaultModel { get; init; }
 
     /// <summary>Whether models whose manifest says <c>target: gpu</c> are scored by the GPU service (one is configured).</summary>
