@@ -52,6 +52,7 @@ public static class FunctionsApp
         builder.Services.AddProblemDetails();
         AddServices(builder.Services);
         builder.Services.AddHostedService<LocalQueueListener>();
+        builder.Services.AddHostedService<LocalAutopilot>();
         Telemetry.AddExport(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
 
@@ -119,6 +120,9 @@ public static class FunctionsApp
                 serving.GpuService ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmailService>>(),
                 sp.GetRequiredService<IChampionSlots>());
         });
+        services.AddSingleton(sp => new ExperimentAutopilot(sp.GetRequiredService<ExperimentStore>(), $"log://{sp.GetRequiredService<FunctionsOptions>().EventContainer}",
+            sp.GetRequiredService<StorageAccount>().Blobs, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<AutopilotFunctions>();
         services.AddSingleton<ReportCache>();
         services.AddHostedService<ModelWarmup>();
         services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));

@@ -82,6 +82,12 @@ public sealed class FunctionsOptions
     public bool LocalQueues { get; set; } = true;
 
     /// <summary>
+    /// How often the local host runs the autopilot (the Functions host runs it every ten minutes by its timer trigger);
+    /// 0 turns the local timer off. Default 10 minutes.
+    /// </summary>
+    public TimeSpan AutopilotInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// How long a message the local listeners hold stays hidden from other consumers; renewed every half of it
     /// while it is handled, so it matters only when the app dies holding it (default 1 minute; at least 2 s).
     /// </summary>
@@ -168,6 +174,10 @@ public sealed class FunctionsOptions
         if (LocalQueueLease < TimeSpan.FromSeconds(2) || LocalQueueLease > TimeSpan.FromDays(7))
         {
             throw new InvalidOperationException($"Verdict:LocalQueueLease must be between 2 seconds and 7 days; it is {LocalQueueLease}.");
+        }
+        if (AutopilotInterval < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Verdict:AutopilotInterval must not be negative; it is {AutopilotInterval}.");
         }
         if (SlotRefresh <= TimeSpan.Zero || SlotRefresh > TimeSpan.FromSeconds(30))
         {

@@ -99,6 +99,7 @@ internal sealed class HttpFunctions(EmailService service, FunctionsOptions optio
             {
                 throw new RequestProblem("id", ex.Message, StatusCodes.Status404NotFound);
             }
+            result = result with { Lifecycle = ExperimentAutopilot.Timeline(definition, await store.ListAuditAsync(id, cancellationToken).ConfigureAwait(false)) };
             return format switch
             {
                 "md" => Results.Text(AnalysisFormats.ToMarkdown(result), "text/markdown; charset=utf-8"),

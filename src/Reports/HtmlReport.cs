@@ -69,6 +69,7 @@ public static class HtmlReport
         AppendChart(html, "Sample progress", Charts.SampleProgress(result, completion),
             completion is { } end ? $"At the current pace the planned sample is reached around {end.ToString("d MMM yyyy", C)}." : "Exposures so far.");
 
+        html.Append(LifecycleSection(result));
         html.Append(MethodsSection(result)).Append("</main>\n</body>\n</html>\n");
         return html.ToString();
     }
@@ -275,6 +276,22 @@ public static class HtmlReport
     }
 
     private const int MaxIntentsShown = 15;
+
+    /// <summary>The experiment's phase changes: when, by whom (a person or the autopilot), and why.</summary>
+    private static string LifecycleSection(AnalysisResult r)
+    {
+        if (r.Lifecycle.Count == 0)
+        {
+            return "";
+        }
+        var t = new StringBuilder("<section id=\"lifecycle\"><h2>Timeline</h2><div class=\"scroll\"><table><thead><tr><th>when</th><th>change</th><th>by</th><th>why</th></tr></thead><tbody>");
+        foreach (var step in r.Lifecycle)
+        {
+            string why = step.Status is { } status ? $"{status}{(step.Reason is { } reason ? "; " + reason : "")}" : step.Reason ?? "—";
+            t.Append(C, $"<tr><td>{E(step.At.UtcDateTime.ToString("d MMM yyyy HH:mm", C))}</td><td>{E(step.From)} → {E(step.To)}{(step.Forced ? " <span class=\"tag\">forced</span>" : "")}</td><td>{E(step.By)}</td><td>{E(why)}</td></tr>");
+        }
+        return t.Append("</tbody></table></div><p class=\"note\">The autopilot's actions are in the audit log with the analysis that justified each (<code>audit/{experiment}/</code> in the experiments container).</p></section>\n").ToString();
+    }
 
     private static string Plain(Estimate e) => e.Value is not double v ? "—"
         : e.CiLow is double low && e.CiHigh is double high ? $"{v.ToString("0.000", C)} ({low.ToString("0.000", C)}–{high.ToString("0.000", C)})"

@@ -62,6 +62,14 @@ public static class AnalysisFormats
         }
         AppendCoverage(md, result);
         AppendClassification(md, result);
+        if (result.Lifecycle.Count > 0)
+        {
+            md.Append("\n### Timeline\n\n| when | change | by | why |\n|---|---|---|---|\n");
+            foreach (var step in result.Lifecycle)
+            {
+                md.Append(c, $"| {step.At.UtcDateTime:yyyy-MM-dd HH:mm} | {step.From} → {step.To}{(step.Forced ? " (forced)" : "")} | {step.By} | {step.Status ?? step.Reason ?? "—"} |\n");
+            }
+        }
         var log = result.Log;
         md.Append(c, $"\nLog: {log.Lines:N0} lines from {log.Sources} source(s); {log.MalformedLines:N0} malformed, {log.DuplicateExposures:N0} duplicate exposures, {log.OrphanOutcomes:N0} outcomes without exposure, {log.UnitsInSeveralArms:N0} units in several arms (left out).\n");
         return md.ToString();

@@ -80,7 +80,20 @@ public sealed record AnalysisResult
 
     /// <summary>What the reader must know before acting: peeking without a planned sample, borderline outcome coverage.</summary>
     public IReadOnlyList<AnalysisWarning> Warnings { get; init; } = [];
+
+    /// <summary>The experiment's phase changes, oldest first, with who made each (a person or the autopilot) and why; empty when the analysis was run on a log alone.</summary>
+    public IReadOnlyList<LifecycleStep> Lifecycle { get; init; } = [];
 }
+
+/// <summary>One phase change in an experiment's life.</summary>
+/// <param name="At">When.</param>
+/// <param name="From">The phase left (<c>draft</c>, <c>aa</c>, <c>ab</c>, <c>decided</c>, <c>promoted</c>).</param>
+/// <param name="To">The phase reached.</param>
+/// <param name="By"><c>autopilot</c>, or <c>person</c> (the CLI or another client).</param>
+/// <param name="Reason">The recorded reason (a forced start, a decision's note, the autopilot's audit entry).</param>
+/// <param name="Forced">Whether a guard was overridden.</param>
+/// <param name="Status">The verdict the autopilot acted on, from its audit entry.</param>
+public sealed record LifecycleStep(DateTimeOffset At, string From, string To, string By, string? Reason, bool Forced, string? Status);
 
 /// <summary>The cumulative state of an experiment at the end of one UTC day of exposures.</summary>
 /// <param name="Date">The day.</param>

@@ -38,6 +38,22 @@ public enum ExperimentPhase
 /// <param name="Serves">A model reference <c>name@version</c>, or a template id.</param>
 public sealed record ArmDefinition(string Name, double Weight, string Serves);
 
+/// <summary>
+/// The rules by which the autopilot advances an experiment, each off unless declared. Every action it takes is
+/// written to the audit log with the analysis that justified it, and recorded in the history.
+/// </summary>
+public sealed record ExperimentAutomation
+{
+    /// <summary>aa → ab once the A/A check says <c>aa-passed</c>.</summary>
+    public bool StartAb { get; init; }
+
+    /// <summary>ab → decided with no winner (the control serves everyone) once a guardrail is shown broken (<c>ab-guardrail-breached</c>).</summary>
+    public bool StopOnGuardrailBreach { get; init; }
+
+    /// <summary>ab → decided → promoted once a treatment is the <c>ab-winner</c>: its model becomes the slot's champion.</summary>
+    public bool PromoteWinner { get; init; }
+}
+
 /// <summary>A recorded phase change.</summary>
 /// <param name="From">Phase before.</param>
 /// <param name="To">Phase after.</param>
@@ -78,6 +94,9 @@ public sealed record ExperimentDefinition
     /// point): a treatment wins only when every guardrail is shown to hold, and one shown broken stops the test.
     /// </summary>
     public IReadOnlyList<Analysis.Guardrail> Guardrails { get; init; } = [];
+
+    /// <summary>What the autopilot may do on its own (docs/experiments.md); null: nothing, every phase change is manual.</summary>
+    public ExperimentAutomation? Automation { get; init; }
 
     /// <summary>Two-sided significance level.</summary>
     public double Alpha { get; init; } = 0.05;

@@ -11,6 +11,17 @@ namespace Verdict.Experimentation.Experiments;
 /// <param name="ETag">Pass it back to <see cref="ExperimentStore.ReplaceAsync"/>: the write succeeds only if nobody wrote in between.</param>
 public sealed record StoredExperiment(ExperimentDefinition Definition, ETag ETag);
 
+/// <summary>An action the autopilot took, with the analysis that justified it.</summary>
+/// <param name="Experiment">Experiment id.</param>
+/// <param name="Action"><c>start-ab</c>, <c>stop</c> or <c>promote</c>.</param>
+/// <param name="From">The phase it left.</param>
+/// <param name="To">The phase it reached.</param>
+/// <param name="At">When it was decided.</param>
+/// <param name="Status">The verdict's status.</param>
+/// <param name="Summary">The verdict's summary.</param>
+/// <param name="Analysis">The whole analysis (Contract 2 JSON).</param>
+public sealed record AuditEntry(string Experiment, string Action, ExperimentPhase From, ExperimentPhase To, DateTimeOffset At, string Status, string Summary, JsonElement Analysis);
+
 /// <summary>A champion slot: the model that serves outside experiments, and the ones before it.</summary>
 /// <param name="Slot">Slot name.</param>
 /// <param name="Champion">What serves now (a model reference or a template id).</param>
@@ -131,6 +142,47 @@ public sealed class ExperimentStore
             return null;
         }
     }
+
+    /// <summary>
+    /// Writes an audit entry at <c>audit/{experiment}/{from}-{action}.json</c>: one name per step of an experiment's
+    /// lifecycle, so a retried step overwrites its own entry instead of adding a second one.
+    /// </summary>
+    public async Task<string> WriteAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        string name = AuditName(entry.Experiment, entry.From, entry.Action);
+        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _container.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(entry, Json), new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+        }, cancellationToken).ConfigureAwait(false);
+        return name;
+    }
+
+    /// <summary>An experiment's audit entries, oldest first.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> ListAuditAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var entries = new List<AuditEntry>();
+        try
+        {
+            await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"audit/{id}/" }, cancellationToken).ConfigureAwait(false))
+            {
+                if ((await ReadAsync<AuditEntry>(item.Name, cancellationToken).ConfigureAwait(false))?.Value is { } entry)
+                {
+                    entries.Add(entry);
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return entries;
+        }
+        return [.. entries.OrderBy(e => e.At)];
+    }
+
+    /// <summary>The audit entry's blob name for a step.</summary>
+    public static string AuditName(string id, ExperimentPhase from, string action) =>
+        $"audit/{id}/{ExperimentValidation.PhaseName(from)}-{action}.json";
 
     private static string BlobName(string id) => $"experiments/{id}.json";
 
