@@ -48,6 +48,39 @@ public sealed class ExperimentsCliTests(AzuriteFixture azurite) : IClassFixture<
         CliTests.Verdict([.. args, "--storage", azurite.ConnectionString]);
 
     [Fact]
+    public async Task Autopilot_OnePass_StartsTheAbTestOfAnExperimentWhoseAaCheckPassed()
+    {
+        string path = _temp.Combine("auto-cli.json");
+        File.WriteAllText(path, """
+            {
+              "id": "auto-cli",
+              "arms": [
+                { "name": "champion", "weight": 0.5, "serves": "replies@1" },
+                { "name": "challenger", "weight": 0.5, "serves": "replies@2" }
+              ],
+              "baseline": 0.8,
+              "minimumDetectableEffect": 0.1,
+              "automation": { "startAb": true },
+              "seed": "auto"
+            }
+            """);
+        Assert.Equal(0, Create(path).Exit);
+        Assert.Equal(0, Verdict("experiments", "start-aa", "auto-cli").Exit);
+        var events = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, "events-auto-cli");
+        await events.CreateIfNotExistsAsync();
+        var log = new SyntheticLog { Experiment = "auto-cli", Phase = "aa", UnitsPerArm = 600, Seed = 11 };
+        await events.GetBlobClient("auto-cli/2026-11-01/00/aa.jsonl").UploadAsync(BinaryData.FromString(string.Join("\n", log.Lines())));
+
+        var (exit, output, err) = Verdict("experiments", "autopilot", "--event-container", "events-auto-cli");
+
+        Assert.True(exit == 0, err);
+        using var steps = System.Text.Json.JsonDocument.Parse(output);
+        var step = steps.RootElement.EnumerateArray().Single(s => s.GetProperty("experiment").GetString() == "auto-cli");
+        Assert.Equal(("start-ab", "aa-passed"), (step.GetProperty("action").GetString(), step.GetProperty("status").GetString()));
+        Assert.Contains("\"phase\": \"ab\"", Verdict("experiments", "show", "auto-cli").Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Storage_NeitherAConnectionStringNorAnAccountName_ExitsNamingTheOption()
     {
         var (exit, _, err) = CliTests.Verdict("experiments", "list", "--storage", "Not_An-Account");

@@ -10,7 +10,7 @@ using Verdict.Scoring.Hosting;
 namespace Verdict.Cli.Experiments;
 
 /// <summary>
-/// <c>verdict experiments create | show | list | assign | start-aa | start-ab | decide | promote | rollback</c>:
+/// <c>verdict experiments create | show | list | assign | start-aa | start-ab | decide | promote | rollback | autopilot</c>:
 /// the experiment lifecycle over the definitions stored in Blob (<c>experiments</c> container).
 /// </summary>
 internal static class ExperimentsCommand
@@ -130,6 +130,18 @@ internal static class ExperimentsCommand
             (await lifecycle.PromoteAsync(parse.GetValue<string>("id")!, ct).ConfigureAwait(false)).Definition, ct));
         command.Subcommands.Add(promote);
 
+        var eventContainer = new Option<string>("--event-container") { Description = "The event log's container.", DefaultValueFactory = _ => "events" };
+        var autopilot = new Command("autopilot", "One pass of the autopilot: advance every experiment that declares automation, by its rules (docs/experiments.md).") { eventContainer, Storage };
+        autopilot.SetAction(async (parse, ct) =>
+        {
+            var account = Account(parse);
+            var pilot = new ExperimentAutopilot(new ExperimentStore(account.Container(ExperimentStore.DefaultContainer)), "log://" + parse.GetValue(eventContainer), account.Blobs);
+            var steps = await pilot.RunOnceAsync(ct).ConfigureAwait(false);
+            Console.WriteLine(JsonSerializer.Serialize(steps, AutopilotJson));
+            return 0;
+        });
+        command.Subcommands.Add(autopilot);
+
         var rollbackReason = new Option<string?>("--reason") { Description = "Why, recorded in the history." };
         var rollback = new Command("rollback", "promoted → rolled-back: the slot's previous champion serves again.") { Id(), rollbackReason, Storage };
         rollback.SetAction((parse, ct) => RunAsync(parse, async lifecycle =>
@@ -146,6 +158,8 @@ internal static class ExperimentsCommand
         AssignmentReason.Decided => "decided",
         _ => "rolled-back",
     };
+
+    private static readonly JsonSerializerOptions AutopilotJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private static Argument<string> Id() => new("id") { Description = "The experiment id." };
 
