@@ -183,9 +183,9 @@ public sealed class FunctionsOptions
         {
             throw new InvalidOperationException($"Verdict:SlotRefresh must be more than 0 and at most 30 seconds; it is {SlotRefresh}.");
         }
-        if (DefaultSlot is { Length: 0 or > 63 })
+        if (DefaultSlot is not null && !Experimentation.Events.ServedEvent.IsSlotName(DefaultSlot))
         {
-            throw new InvalidOperationException("Verdict:DefaultSlot must be 1 to 63 characters.");
+            throw new InvalidOperationException($"Verdict:DefaultSlot '{DefaultSlot}' must be 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit.");
         }
         if (DefaultModel is not null && !Scoring.ModelReference.TryParse(DefaultModel, out _))
         {

@@ -270,13 +270,14 @@ public sealed class EmailService
         }
     }
 
-    private async ValueTask<(ScoreResponse Response, ScoredEvent? Event)> ScoreOneAsync(ScoreRequest r, int? item, CancellationToken ct)
+    private async ValueTask<(ScoreResponse Response, LogEvent? Event)> ScoreOneAsync(ScoreRequest r, int? item, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
         using var activity = ServingTelemetry.Source.StartActivity("score");
         string id = r.Id ?? Guid.NewGuid().ToString("N");
         ArmAssignment? assignment = null;
         ModelReference model;
+        string? slot = null;
         if (r.Experiment is { } experiment)
         {
             assignment = await _assigner.AssignAsync(experiment, r.Unit ?? id, ct).ConfigureAwait(false)
@@ -290,6 +291,7 @@ public sealed class EmailService
         else
         {
             model = await ChampionAsync(r.Slot, "slot", item, ct).ConfigureAwait(false);
+            slot = r.Slot ?? _options.DefaultSlot;
         }
         string field = r.Experiment is null ? "model" : "experiment";
         string text = r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
@@ -318,15 +320,21 @@ public sealed class EmailService
         double latency = Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds, 3);
         ServingTelemetry.ScoreDuration.Record(latency,
             new KeyValuePair<string, object?>("experiment", r.Experiment), new("arm", assignment?.Arm), new("model", score.Model));
+        var byModel = new KeyValuePair<string, object?>("model", score.Model);
+        ServingTelemetry.Predictions.Add(1, byModel, new("intent", score.Label));
+        ServingTelemetry.Confidence.Record(score.Confidence, byModel);
         activity?.SetTag("verdict.experiment", r.Experiment);
         activity?.SetTag("verdict.arm", assignment?.Arm);
         activity?.SetTag("verdict.model", score.Model);
         var response = new ScoreResponse(id, score.Label, score.Confidence, new LabelProbabilities(score.Labels, score.Probabilities), r.Experiment, assignment?.Arm, score.Model, latency);
-        ScoredEvent? scored = assignment is { Phase: ExperimentPhase.AA or ExperimentPhase.AB }
+        // An experiment's exposure, or what a slot's champion answered (for drift and retraining); nothing for a named model.
+        LogEvent? logged = assignment is { Phase: ExperimentPhase.AA or ExperimentPhase.AB }
             ? new ScoredEvent(id, _time.GetUtcNow(), assignment.Experiment, assignment.Arm, r.Unit ?? id, score.Model, score.Label,
                 Math.Clamp(Shortest(score.Confidence), 0, 1), assignment.Phase == ExperimentPhase.AA ? EventPhase.AA : EventPhase.AB, latency) { Fallback = fallback }
-            : null;
-        return (response, scored);
+            : slot is not null
+                ? new ServedEvent(id, _time.GetUtcNow(), slot, score.Model, score.Label, Math.Clamp(Shortest(score.Confidence), 0, 1), latency)
+                : null;
+        return (response, logged);
     }
 
     /// <summary>The double that a float's shortest decimal form denotes (0.41603243, not 0.41603243350982666), so the log says what the answer said.</summary>
@@ -419,7 +427,9 @@ public sealed class EmailService
             return new ServiceError(ServiceErrorReason.Invalid, "slot", "name an experiment, a model or a slot, not several", item);
         }
         return Optional(r.Id, "id", 128, item) ?? Optional(r.Unit, "unit", 256, item) ?? Optional(r.Experiment, "experiment", 128, item) ?? Optional(r.Model, "model", 260, item)
-            ?? Optional(r.Slot, "slot", 63, item);
+            ?? (r.Slot is { Length: > 0 } named && !ServedEvent.IsSlotName(named)
+                ? new ServiceError(ServiceErrorReason.Invalid, "slot", "slot must be 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit", item)
+                : Optional(r.Slot, "slot", 63, item));
     }
 
     /// <summary>An optional text field: absent is fine; empty or over <paramref name="maxLength"/> is refused.</summary>

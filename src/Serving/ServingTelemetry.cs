@@ -19,6 +19,15 @@ public static class ServingTelemetry
     /// <summary>Time to assign and score one email, by experiment, arm and model.</summary>
     internal static readonly Histogram<double> ScoreDuration = Meter.CreateHistogram<double>("verdict.score.duration", "ms", "Time to assign an arm and score one email");
 
+    /// <summary>
+    /// Predictions by model and predicted intent: each intent's share of a model's predictions over a window is its
+    /// live intent mix, the quantity whose shift (PSI) <c>verdict models drift</c> measures; alert on a share that moves.
+    /// </summary>
+    internal static readonly Counter<long> Predictions = Meter.CreateCounter<long>("verdict.predictions", "{email}", "Predictions by model and intent");
+
+    /// <summary>The confidence of each prediction, by model: a falling mean is an early sign of drift, before outcomes arrive.</summary>
+    internal static readonly Histogram<double> Confidence = Meter.CreateHistogram<double>("verdict.prediction.confidence", null, "Confidence of each prediction, by model");
+
     /// <summary>Emails the control's model answered because the GPU service could not.</summary>
     internal static readonly Counter<long> GpuFallbacks = Meter.CreateCounter<long>("verdict.gpu.fallbacks", "{email}", "Emails scored by the fallback model");
 }

@@ -91,6 +91,46 @@ public sealed class SimulateCliTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public void ModelsDrift_OnASimulatedDecay_ShowsAccuracyFallingDayByDay()
+    {
+        StartAa("sim-drift");
+        Assert.Equal(0, Verdict("experiments", "start-ab", "sim-drift", "--force", "testing drift").Exit);
+        // 10,000 emails 43.2 s apart: five days, the challenger's model 90% accurate on the first and 5 points worse each day after.
+        var run = SimulateFrom("2026-11-22T00:00:00Z", "sim-drift", "sim-drift-log", "--units", "10000", "--spacing-ms", "43200",
+            "--accuracy-by", "challenger=0.9", "--accuracy-decay-per-day", "0.05");
+        Assert.True(run.Exit == 0, run.Err);
+
+        var (exit, output, err) = Verdict("models", "drift", "replies@2", "--events", "blob://sim-drift-log/", "--format", "json");
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var days = doc.RootElement.GetProperty("days").EnumerateArray().ToList();
+        Assert.Equal(5, days.Count);
+        var accuracy = days.Select(d => d.GetProperty("accuracy").GetProperty("value").GetDouble()).ToList();
+        for (int d = 0; d < 5; d++)
+        {
+            Assert.InRange(accuracy[d], 0.9 - (0.05 * d) - 0.04, 0.9 - (0.05 * d) + 0.04);
+        }
+        Assert.All(days, d => Assert.InRange(d.GetProperty("predictions").GetInt64(), 900, 1100));
+        var change = doc.RootElement.GetProperty("accuracyChange");
+        Assert.True(change.GetProperty("diff").GetDouble() < -0.15 && change.GetProperty("pValue").GetDouble() < 0.001, change.ToString());
+        Assert.Equal("first-day", doc.RootElement.GetProperty("reference").GetString());
+
+        var (mdExit, md, mdErr) = Verdict("models", "drift", "replies@2", "--events", "blob://sim-drift-log/");
+        Assert.True(mdExit == 0, mdErr);
+        Assert.Contains("| 2026-11-22 |", md, StringComparison.Ordinal);
+        Assert.Contains("Accuracy, last day against the first: −", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ModelsDrift_AModelTheLogNeverNames_IsAClearError()
+    {
+        var (exit, _, err) = Verdict("models", "drift", "ghost@9", "--events", "blob://sim-drift-none/");
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Simulate_ChallengerExposuresDropped_FlagsTheSampleRatioAndDeclaresNoWinner()
     {
         StartAa("sim-srm");

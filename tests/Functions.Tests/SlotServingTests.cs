@@ -69,6 +69,12 @@ public sealed class SlotServingTests(FunctionsFixture fixture) : IClassFixture<F
         Assert.True(await EventuallyAsync(async () => await ServedAsync() == "replies@2"), "the promoted model did not take over");
         Assert.True(refresh <= TimeSpan.FromSeconds(30));
 
+        // What the slot's champion answered is logged in the slot's own partition, for drift and retraining.
+        var served = (await fixture.LogAsync("log-slot")).Where(e => e.GetProperty("type").GetString() == "served").ToList();
+        Assert.Contains(served, e => e.GetProperty("model").GetString() == "replies@2" && e.GetProperty("slot").GetString() == "support");
+        var partitions = new Azure.Storage.Blobs.BlobContainerClient(fixture.Azurite.ConnectionString, "log-slot").GetBlobs().Select(b => b.Name.Split('/')[0]).Distinct();
+        Assert.Equal(["_slot-support"], partitions);
+
         await lifecycle.RollbackAsync("exp-slot", "tests");
         Assert.Equal("replies@2", await ServedAsync());
         clock.Advance(refresh);
@@ -94,6 +100,7 @@ public sealed class SlotServingTests(FunctionsFixture fixture) : IClassFixture<F
     [InlineData("""{"slot":"nobody-promoted-here","body":"hi"}""", HttpStatusCode.NotFound, "slot 'nobody-promoted-here' has no champion")]
     [InlineData("""{"slot":"named","experiment":"exp-model","body":"hi"}""", HttpStatusCode.BadRequest, "name an experiment, a model or a slot, not several")]
     [InlineData("""{"slot":"","body":"hi"}""", HttpStatusCode.BadRequest, "slot must not be empty")]
+    [InlineData("""{"slot":"../etc","body":"hi"}""", HttpStatusCode.BadRequest, "slot must be 1 to 63 letters, digits")]
     public async Task ABadSlot_IsRefusedNamingTheField(string body, HttpStatusCode status, string message)
     {
         using var app = fixture.App("log-bad-slot");

@@ -33,6 +33,7 @@ internal static partial class SimulateCommand
         var spacing = new Option<double>("--spacing-ms") { Description = "Milliseconds between emails.", DefaultValueFactory = _ => 100 };
         var accuracy = new Option<double>("--accuracy") { Description = "Share of right predictions under the control's model.", DefaultValueFactory = _ => 0.80 };
         var accuracyBy = new Option<string?>("--accuracy-by") { Description = "Accuracy of an arm's model, ARM=P,..." };
+        var decay = new Option<double>("--accuracy-decay-per-day") { Description = "How much every model's accuracy falls per day since --start (0.01: a point a day)." };
         var median = new Option<double>("--handling-median") { Description = "Median handling seconds under the control.", DefaultValueFactory = _ => 240 };
         var effect = new Option<string?>("--handling-effect") { Description = "Relative handling-time change under an arm's model, ARM=R,... (-0.066 is 6.6% faster)." };
         var drop = new Option<string?>("--drop-exposures") { Description = "A logging bug: share of an arm's exposures never logged, ARM=F,..." };
@@ -50,7 +51,7 @@ internal static partial class SimulateCommand
 
         var command = new Command("simulate", "Simulate traffic for an experiment through the real assigner and event log.")
         {
-            experiment, units, perUnit, seed, start, spacing, accuracy, accuracyBy, median, effect, drop, replyRate, positive, positiveBy,
+            experiment, units, perUnit, seed, start, spacing, accuracy, accuracyBy, decay, median, effect, drop, replyRate, positive, positiveBy,
             corpus, textColumn, labelColumn, container, queue, resume, visibility, acked, ExperimentsCommand.Storage,
         };
         command.SetAction(async (parse, ct) =>
@@ -75,6 +76,7 @@ internal static partial class SimulateCommand
                 Corpus = ReadCorpus(parse.GetValue(corpus), parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!),
                 Accuracy = parse.GetValue(accuracy),
                 AccuracyByArm = PerArm("--accuracy-by", parse.GetValue(accuracyBy), definition),
+                AccuracyDecayPerDay = parse.GetValue(decay),
                 MedianHandlingSeconds = parse.GetValue(median),
                 HandlingEffectByArm = PerArm("--handling-effect", parse.GetValue(effect), definition),
                 DropExposures = PerArm("--drop-exposures", parse.GetValue(drop), definition),

@@ -20,6 +20,7 @@ internal static class ModelsCommand
         command.Subcommands.Add(Score());
         command.Subcommands.Add(TransferCommands.LearningCurveCommand());
         command.Subcommands.Add(TransferCommands.DistillCommand());
+        command.Subcommands.Add(DriftCommand.Create());
         return command;
     }
 

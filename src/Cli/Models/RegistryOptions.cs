@@ -17,6 +17,12 @@ internal sealed class RegistryOptions
         Description = CliStorage.Description + " Packages go to its 'models' container.",
     };
 
+    /// <summary>The <c>--registry</c> option.</summary>
+    public Option<DirectoryInfo?> Folder => _folder;
+
+    /// <summary>The <c>--storage</c> option.</summary>
+    public Option<string?> Connection => _connection;
+
     public static RegistryOptions Add(Command command)
     {
         var options = new RegistryOptions();

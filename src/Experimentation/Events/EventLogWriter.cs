@@ -238,7 +238,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable
         {
             throw new ArgumentException($"experiment '{experiment}' cannot name a log partition (letters, digits, '.', '_' and '-', at most 128)", nameof(e));
         }
-        string prefix = HourPrefix(PartitionOf(e.Experiment), new DateTime(hour, DateTimeKind.Utc));
+        string prefix = HourPrefix(e.Partition, new DateTime(hour, DateTimeKind.Utc));
         _prefixCache = new PrefixCache(e.Experiment, hour, prefix);
         return prefix;
     }

@@ -25,6 +25,9 @@ public abstract record LogEvent
 
     internal abstract string Type { get; }
 
+    /// <summary>The log partition (first path segment of its blobs): the experiment, or the unattributed one.</summary>
+    internal virtual string Partition => EventLogWriter.PartitionOf(Experiment);
+
     /// <summary>Writes the event as one JSON object.</summary>
     internal void WriteTo(Utf8JsonWriter writer)
     {
@@ -243,5 +246,69 @@ public sealed record ReplyEvent : LogEvent
             writer.WriteString("experiment", Experiment);
         }
         writer.WriteString("intent", Intent);
+    }
+}
+
+/// <summary>
+/// An email scored outside any experiment, by the champion of a slot (<c>served</c>): what a model answered in
+/// production, for drift and retraining. It lives in the slot's own partition, <c>_slot-{slot}</c>, which no
+/// experiment's analysis reads.
+/// </summary>
+public sealed record ServedEvent : LogEvent
+{
+    /// <summary>Creates the event; throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public ServedEvent(string id, DateTimeOffset ts, string slot, string model, string intent, double confidence, double? latencyMs = null)
+        : base(RequiredId(id), ts)
+    {
+        Slot = Required(slot, nameof(slot));
+        if (!IsSlotName(slot))
+        {
+            throw new ArgumentException("slot must be 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit", nameof(slot));
+        }
+        Model = Required(model, nameof(model));
+        Intent = Required(intent, nameof(intent));
+        if (!(confidence is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must be in [0, 1]");
+        }
+        Confidence = confidence;
+        LatencyMs = latencyMs;
+    }
+
+    /// <summary>Whether <paramref name="slot"/> is a valid slot name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit.</summary>
+    public static bool IsSlotName(string slot) => System.Text.RegularExpressions.Regex.IsMatch(slot ?? "", "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
+
+    /// <inheritdoc/>
+    public override string? Experiment => null;
+
+    /// <summary>The slot whose champion answered.</summary>
+    public string Slot { get; }
+
+    /// <summary>The model that answered, <c>name@version</c>.</summary>
+    public string Model { get; }
+
+    /// <summary>The predicted intent.</summary>
+    public string Intent { get; }
+
+    /// <summary>The model's confidence in it.</summary>
+    public double Confidence { get; }
+
+    /// <summary>Scoring latency, when measured.</summary>
+    public double? LatencyMs { get; }
+
+    internal override string Type => "served";
+
+    internal override string Partition => "_slot-" + Slot;
+
+    private protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        writer.WriteString("slot", Slot);
+        writer.WriteString("model", Model);
+        writer.WriteString("intent", Intent);
+        writer.WriteNumber("confidence", Confidence);
+        if (LatencyMs is { } latency)
+        {
+            writer.WriteNumber("latencyMs", latency);
+        }
     }
 }

@@ -27,6 +27,9 @@ public sealed record SimulationOptions
     /// <summary>Accuracy of the model an arm serves, by arm.</summary>
     public IReadOnlyDictionary<string, double> AccuracyByArm { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>How much every model's accuracy falls per day since <see cref="Start"/> (0.01: one point a day), as a model decays while the mail it reads changes.</summary>
+    public double AccuracyDecayPerDay { get; init; }
+
     /// <summary>Median handling time in seconds under the control.</summary>
     public double MedianHandlingSeconds { get; init; } = 240;
 
@@ -72,6 +75,7 @@ public sealed record SimulationOptions
             Fail(nameof(Corpus), "the corpus needs at least one email, each with an intent");
         }
         Share(nameof(Accuracy), Accuracy);
+        Share(nameof(AccuracyDecayPerDay), AccuracyDecayPerDay);
         Share(nameof(ConfirmedShare), ConfirmedShare);
         Share(nameof(ReplyRate), ReplyRate);
         Share(nameof(PositiveReplyRate), PositiveReplyRate, ReplyRate);

@@ -112,7 +112,8 @@ public sealed class TrafficSimulator
             return new SimulatedTraffic(email, assignment, events, dropped);
         }
 
-        double accuracy = _options.AccuracyByArm.GetValueOrDefault(behaves, _options.Accuracy);
+        double days = (email.Ts - _options.Start).TotalDays;
+        double accuracy = Math.Max(0, _options.AccuracyByArm.GetValueOrDefault(behaves, _options.Accuracy) - (_options.AccuracyDecayPerDay * Math.Floor(days)));
         bool right = random.NextDouble() < accuracy;
         string predicted = right ? email.TrueIntent : OtherThan(email.TrueIntent, random);
         double confidence = right ? 0.6 + (0.4 * random.NextDouble()) : 0.3 + (0.5 * random.NextDouble());
