@@ -43,6 +43,8 @@ public static class FunctionsApp
         return builder.Build();
     }
 
+    private const string BodiesKey = "bodies";
+
     /// <summary>The local host: the function classes on 127.0.0.1:7071 (or <c>--urls</c>) and the queue listeners.</summary>
     public static WebApplication BuildLocal(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -104,6 +106,8 @@ public static class FunctionsApp
             var options = sp.GetRequiredService<FunctionsOptions>();
             return new EventLogWriter(sp.GetRequiredService<StorageAccount>().Container(options.EventContainer), time: sp.GetRequiredService<TimeProvider>());
         });
+        services.AddKeyedSingleton(BodiesKey, (sp, _) => new EventLogWriter(sp.GetRequiredService<StorageAccount>().Container(sp.GetRequiredService<FunctionsOptions>().BodyContainer),
+            time: sp.GetRequiredService<TimeProvider>()));
         AddGpuClient(services);
         services.AddSingleton(sp =>
         {
@@ -114,11 +118,12 @@ public static class FunctionsApp
                 IdempotencyEntries = options.IdempotencyEntries,
                 DefaultModel = options.DefaultModel is { } name ? ModelReference.Parse(name) : null,
                 DefaultSlot = options.DefaultSlot,
+                KeepBodiesForSlots = (options.KeepBodiesForSlots ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
                 GpuService = options.ScoringServiceUrl is not null,
             };
             return new EmailService(sp.GetRequiredService<ScoringRuntime>(), sp.GetRequiredService<IArmAssigner>(), sp.GetRequiredService<EventLogWriter>(), serving,
                 serving.GpuService ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmailService>>(),
-                sp.GetRequiredService<IChampionSlots>());
+                sp.GetRequiredService<IChampionSlots>(), sp.GetRequiredKeyedService<EventLogWriter>(BodiesKey));
         });
         services.AddSingleton(sp => new ExperimentAutopilot(sp.GetRequiredService<ExperimentStore>(), $"log://{sp.GetRequiredService<FunctionsOptions>().EventContainer}",
             sp.GetRequiredService<StorageAccount>().Blobs, sp.GetRequiredService<TimeProvider>()));

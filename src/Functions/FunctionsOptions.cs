@@ -31,6 +31,12 @@ public sealed class FunctionsOptions
     /// <summary>The event log's container.</summary>
     public string EventContainer { get; set; } = "events";
 
+    /// <summary>Where the text of emails is kept for the experiments (<c>keepBodies</c>) and slots (<see cref="KeepBodiesForSlots"/>) that opt in; the deployment deletes it after its retention.</summary>
+    public string BodyContainer { get; set; } = "bodies";
+
+    /// <summary>Slots whose traffic keeps the text of its emails for retraining, comma-separated (none by default).</summary>
+    public string? KeepBodiesForSlots { get; set; }
+
     /// <summary>
     /// The champion slot that serves emails sent without an experiment, model or slot, and every reply: what the last
     /// promotion into it wrote (docs/experiments.md). Unset: that traffic gets <see cref="DefaultModel"/>.

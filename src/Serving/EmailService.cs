@@ -15,7 +15,8 @@ namespace Verdict.Serving;
 /// arm, score, answer, log. Requests are typed records; a refused one is a <see cref="ServiceError"/> naming
 /// the field, and nothing of it is scored or logged. Scoring is idempotent by scoring id (a repeat returns the
 /// first answer and logs nothing new), and so is template assignment by message id. Email text is scored and
-/// forgotten: it never reaches the log or a trace. The service knows nothing of HTTP, queues or the host.
+/// forgotten: it never reaches the log or a trace, unless its experiment or slot opts in to keeping it for
+/// retraining, and then only in the bodies container. The service knows nothing of HTTP, queues or the host.
 /// </summary>
 public sealed class EmailService
 {
@@ -28,6 +29,7 @@ public sealed class EmailService
     private readonly ILogger<EmailService> _logger;
     private readonly ModelTargets _targets;
     private readonly IChampionSlots? _slots;
+    private readonly EventLogWriter? _bodies;
     private readonly RecentAnswers<ScoreResponse> _scored;
     private readonly RecentAnswers<TemplateAssignment> _assigned;
     private readonly ConcurrentDictionary<string, Task<byte[]>> _inFlight = new(StringComparer.Ordinal);
@@ -41,7 +43,8 @@ public sealed class EmailService
     /// <param name="time">The clock for event timestamps.</param>
     /// <param name="logger">Where fallbacks are reported.</param>
     /// <param name="slots">The champion slots, for traffic that names no experiment or model; without them, that traffic gets the default model.</param>
-    public EmailService(ScoringRuntime scoring, IArmAssigner assigner, EventLogWriter log, ServingOptions options, IGpuScorer? gpu, TimeProvider time, ILogger<EmailService> logger, IChampionSlots? slots = null)
+    /// <param name="bodies">Where the text of emails is kept for the experiments and slots that opt in; null keeps none.</param>
+    public EmailService(ScoringRuntime scoring, IArmAssigner assigner, EventLogWriter log, ServingOptions options, IGpuScorer? gpu, TimeProvider time, ILogger<EmailService> logger, IChampionSlots? slots = null, EventLogWriter? bodies = null)
     {
         ArgumentNullException.ThrowIfNull(scoring);
         ArgumentNullException.ThrowIfNull(options);
@@ -56,6 +59,7 @@ public sealed class EmailService
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _targets = new ModelTargets(scoring, time);
         _slots = slots;
+        _bodies = bodies;
         _scored = new(options.IdempotencyEntries, ServingJson.Default.ScoreResponse);
         _assigned = new(options.IdempotencyEntries, ServingJson.Default.TemplateAssignment);
     }
@@ -108,6 +112,7 @@ public sealed class EmailService
         var answers = new byte[requests.Count][];
         var ids = new string[requests.Count];
         var events = new List<LogEvent>(requests.Count);
+        List<LogEvent>? bodies = null;
         List<(int Index, string Id, TaskCompletionSource<byte[]> Answer)>? claimed = null;
         List<(int Index, Task<byte[]> Answer)>? elsewhere = null;
         try
@@ -136,15 +141,23 @@ public sealed class EmailService
                         continue;
                     }
                 }
-                (var response, var scored) = await ScoreOneAsync(r, Item(requests, i), ct).ConfigureAwait(false);
+                (var response, var scored, bool keepBody) = await ScoreOneAsync(r, Item(requests, i), ct).ConfigureAwait(false);
                 ids[i] = response.ScoringId;
                 answers[i] = JsonSerializer.SerializeToUtf8Bytes(response, ServingJson.Default.ScoreResponse);
                 if (scored is not null)
                 {
                     events.Add(scored);
+                    if (keepBody && _bodies is not null)
+                    {
+                        (bodies ??= []).Add(BodyOf(scored, r));
+                    }
                 }
             }
             await LogAsync(events, durable, ct).ConfigureAwait(false);
+            if (bodies is not null)
+            {
+                await LogAsync(_bodies!, bodies, durable, ct).ConfigureAwait(false);
+            }
             for (int i = 0; i < ids.Length; i++)
             {
                 if (ids[i] is { } scoredId)
@@ -270,7 +283,7 @@ public sealed class EmailService
         }
     }
 
-    private async ValueTask<(ScoreResponse Response, LogEvent? Event)> ScoreOneAsync(ScoreRequest r, int? item, CancellationToken ct)
+    private async ValueTask<(ScoreResponse Response, LogEvent? Event, bool KeepBody)> ScoreOneAsync(ScoreRequest r, int? item, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
         using var activity = ServingTelemetry.Source.StartActivity("score");
@@ -334,7 +347,8 @@ public sealed class EmailService
             : slot is not null
                 ? new ServedEvent(id, _time.GetUtcNow(), slot, score.Model, score.Label, Math.Clamp(Shortest(score.Confidence), 0, 1), latency)
                 : null;
-        return (response, logged);
+        bool keep = logged is ScoredEvent ? assignment!.KeepBodies : logged is ServedEvent && _options.KeepBodiesForSlots.Contains(slot!);
+        return (response, logged, keep);
     }
 
     /// <summary>The double that a float's shortest decimal form denotes (0.41603243, not 0.41603243350982666), so the log says what the answer said.</summary>
@@ -394,7 +408,16 @@ public sealed class EmailService
         return _options.DefaultModel ?? throw new Refusal(new(ServiceErrorReason.Invalid, field == "slot" ? "experiment" : field, "name an experiment, a model or a slot: this service has no default slot with a champion or default model (Verdict:DefaultSlot, Verdict:DefaultModel)", item));
     }
 
-    private async ValueTask LogAsync(List<LogEvent> events, bool durable, CancellationToken ct)
+    /// <summary>The email's text, to keep beside the event that logged its scoring.</summary>
+    private static BodyEvent BodyOf(LogEvent logged, ScoreRequest r)
+    {
+        string text = r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
+        return logged is ServedEvent served ? new BodyEvent(served.Id, served.Ts, text, null, served.Slot) : new BodyEvent(logged.Id, logged.Ts, text, logged.Experiment, null);
+    }
+
+    private ValueTask LogAsync(List<LogEvent> events, bool durable, CancellationToken ct) => LogAsync(_log, events, durable, ct);
+
+    private static async ValueTask LogAsync(EventLogWriter log, List<LogEvent> events, bool durable, CancellationToken ct)
     {
         if (events.Count == 0)
         {
@@ -402,12 +425,12 @@ public sealed class EmailService
         }
         if (durable)
         {
-            await _log.AppendAsync(events, ct).ConfigureAwait(false);
+            await log.AppendAsync(events, ct).ConfigureAwait(false);
             return;
         }
         foreach (var e in events)
         {
-            await _log.EnqueueAsync(e, ct).ConfigureAwait(false);
+            await log.EnqueueAsync(e, ct).ConfigureAwait(false);
         }
     }
 

@@ -20,6 +20,9 @@ public sealed record ServingOptions
     /// <summary>The model for emails that name no experiment, model or slot while the default slot has no champion yet (or there is none), and for replies then.</summary>
     public ModelReference? DefaultModel { get; init; }
 
+    /// <summary>Slots whose traffic keeps the text of its emails for retraining (experiments opt in in their definition).</summary>
+    public IReadOnlySet<string> KeepBodiesForSlots { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Whether models whose manifest says <c>target: gpu</c> are scored by the GPU service (one is configured).</summary>
     public bool GpuService { get; init; }
 }

@@ -113,4 +113,26 @@ public sealed class SlotServingTests(FunctionsFixture fixture) : IClassFixture<F
         Assert.Contains("slot", text, StringComparison.Ordinal);
         Assert.Contains(message, text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task KeptBodies_AreWrittenOnlyForASlotThatOptsIn_AndNeverToTheEventLog()
+    {
+        await (await DecidedExperimentAsync("exp-kept", "kept")).PromoteAsync("exp-kept");
+        await (await DecidedExperimentAsync("exp-unkept", "unkept")).PromoteAsync("exp-unkept");
+        using var app = fixture.App("log-kept", settings: new Dictionary<string, string>
+        {
+            ["Verdict:KeepBodiesForSlots"] = "kept",
+            ["Verdict:BodyContainer"] = "bodies-kept",
+        });
+        using var client = app.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/score", Json("""{"id":"k-1","slot":"kept","subject":"Pricing","body":"Send me the price list"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/score", Json("""{"id":"k-2","slot":"unkept","body":"Not kept: this slot did not opt in"}"""))).StatusCode);
+
+        var kept = await fixture.LogAsync("bodies-kept");
+        var body = Assert.Single(kept);
+        Assert.Equal(("body", "k-1", "kept", "Pricing\nSend me the price list"),
+            (body.GetProperty("type").GetString(), body.GetProperty("id").GetString(), body.GetProperty("slot").GetString(), body.GetProperty("text").GetString()));
+        Assert.DoesNotContain(await fixture.LogAsync("log-kept"), e => e.GetRawText().Contains("price list", StringComparison.Ordinal));
+    }
 }

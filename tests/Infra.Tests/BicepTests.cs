@@ -90,7 +90,9 @@ public sealed class BicepTests : IDisposable
         Assert.NotEmpty(named);
         Assert.Subset(queues, named);
         Assert.Contains("map(queues, q => '${q}-poison')", storage, StringComparison.Ordinal);
-        Assert.Subset(containers, new HashSet<string> { "models", "events", "experiments" });
+        Assert.Subset(containers, new HashSet<string> { "models", "events", "experiments", "bodies" });
+        // Kept email text is deleted by the account itself after the retention.
+        Assert.Matches(@"prefixMatch: \['bodies/'\][\s\S]*daysAfterCreationGreaterThan: bodyRetentionDays", storage);
         Assert.Contains("allowSharedKeyAccess: false", storage, StringComparison.Ordinal);
     }
 

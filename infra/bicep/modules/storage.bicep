@@ -8,7 +8,12 @@ param name string
 param location string
 param tags object
 
-var containers = ['models', 'events', 'experiments', 'deployments']
+@description('Days the text of emails kept for retraining (the bodies container) lives before it is deleted.')
+@minValue(1)
+@maxValue(365)
+param bodyRetentionDays int = 30
+
+var containers = ['models', 'events', 'experiments', 'deployments', 'bodies']
 var queues = ['score-requests', 'score-results', 'outcomes', 'replies']
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -39,6 +44,36 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
     publicAccess: 'None'
   }
 }]
+
+// Kept email text is personal data: the account deletes it after the retention, whatever the app does.
+resource retention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-kept-bodies'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['appendBlob', 'blockBlob']
+              prefixMatch: ['bodies/']
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterCreationGreaterThan: bodyRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: account

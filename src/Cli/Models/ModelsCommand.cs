@@ -21,6 +21,7 @@ internal static class ModelsCommand
         command.Subcommands.Add(TransferCommands.LearningCurveCommand());
         command.Subcommands.Add(TransferCommands.DistillCommand());
         command.Subcommands.Add(DriftCommand.Create());
+        command.Subcommands.Add(RetrainCommand.Create());
         return command;
     }
 

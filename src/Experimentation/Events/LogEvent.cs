@@ -312,3 +312,59 @@ public sealed record ServedEvent : LogEvent
         }
     }
 }
+
+/// <summary>
+/// An email's text, kept for retraining (<c>body</c>): written only for an experiment or slot that opts in, to a
+/// container of its own (<c>bodies</c>, never the event log), partitioned like the log and deleted after the
+/// retention the deployment sets (docs/functions.md).
+/// </summary>
+public sealed record BodyEvent : LogEvent
+{
+    /// <summary>Creates the event; throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <param name="id">The scoring id, which outcomes name.</param>
+    /// <param name="ts">When it was scored.</param>
+    /// <param name="text">The subject and body as scored.</param>
+    /// <param name="experiment">The experiment it was scored under, or null.</param>
+    /// <param name="slot">The slot whose champion scored it, when no experiment did.</param>
+    public BodyEvent(string id, DateTimeOffset ts, string text, string? experiment, string? slot)
+        : base(RequiredId(id), ts)
+    {
+        Text = text ?? throw new ArgumentNullException(nameof(text));
+        if ((experiment is null) == (slot is null))
+        {
+            throw new ArgumentException("a body belongs to an experiment or to a slot", nameof(experiment));
+        }
+        if (slot is not null && !ServedEvent.IsSlotName(slot))
+        {
+            throw new ArgumentException("slot is not a slot name", nameof(slot));
+        }
+        Experiment = experiment;
+        Slot = slot;
+    }
+
+    /// <inheritdoc/>
+    public override string? Experiment { get; }
+
+    /// <summary>The slot whose champion scored it.</summary>
+    public string? Slot { get; }
+
+    /// <summary>The email's text.</summary>
+    public string Text { get; }
+
+    internal override string Type => "body";
+
+    internal override string Partition => Slot is { } slot ? "_slot-" + slot : base.Partition;
+
+    private protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        if (Experiment is not null)
+        {
+            writer.WriteString("experiment", Experiment);
+        }
+        if (Slot is not null)
+        {
+            writer.WriteString("slot", Slot);
+        }
+        writer.WriteString("text", Text);
+    }
+}

@@ -32,6 +32,9 @@ public sealed record ArmAssignment(string Experiment, string Arm, string Serves,
 {
     /// <summary>What the control arm serves: the fallback when what <see cref="Serves"/> names cannot be reached.</summary>
     public string? ControlServes { get; init; }
+
+    /// <summary>Whether the experiment keeps the text of its emails for retraining (<see cref="ExperimentDefinition.KeepBodies"/>).</summary>
+    public bool KeepBodies { get; init; }
 }
 
 /// <summary>Assigns units to arms: sticky (the same unit always gets the same arm for a given seed and weights), across processes.</summary>
@@ -84,7 +87,7 @@ public sealed class ArmAssigner : IArmAssigner
         }
         var control = definition.Arms.First(a => a.Name == definition.ControlArm);
         ArmAssignment Assign(string arm, string serves, AssignmentReason reason) =>
-            new(experiment, arm, serves, definition.Phase, reason) { ControlServes = control.Serves };
+            new(experiment, arm, serves, definition.Phase, reason) { ControlServes = control.Serves, KeepBodies = definition.KeepBodies };
         switch (definition.Phase)
         {
             case ExperimentPhase.Draft:

@@ -95,6 +95,12 @@ public sealed record ExperimentDefinition
     /// </summary>
     public IReadOnlyList<Analysis.Guardrail> Guardrails { get; init; } = [];
 
+    /// <summary>
+    /// Whether the text of the emails it scores is kept (in the <c>bodies</c> container, for the retention the deployment
+    /// sets) so that <c>verdict models retrain</c> can learn from them with the true intents the outcomes give.
+    /// </summary>
+    public bool KeepBodies { get; init; }
+
     /// <summary>What the autopilot may do on its own (docs/experiments.md); null: nothing, every phase change is manual.</summary>
     public ExperimentAutomation? Automation { get; init; }
 
