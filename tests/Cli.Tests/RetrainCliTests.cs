@@ -66,14 +66,40 @@ public sealed class RetrainCliTests(AzuriteFixture azurite) : IClassFixture<Azur
         var (exit, output, err) = Verdict("models", "retrain", "--slot", "support", "--bodies-container", "rt-bodies-support", "--event-container", "rt-events-support", "--start");
 
         Assert.True(exit == 0, err);
-        Assert.Contains("replies@2: trained on 360 kept emails (linear)", output, StringComparison.Ordinal);
-        var list = Verdict("models", "list");
-        Assert.Contains("replies@2", list.Out, StringComparison.Ordinal);
-        var experiment = (await new ExperimentStore(new BlobContainerClient(azurite.ConnectionString, ExperimentStore.DefaultContainer)).GetAsync("support-retrain-2"))!.Definition;
+        // The next version of the champion's name (other tests of this class may have published some).
+        var trained = System.Text.RegularExpressions.Regex.Match(output, @"replies@(?<v>\d+): trained on 360 kept emails \(linear\)");
+        Assert.True(trained.Success, output);
+        string version = trained.Groups["v"].Value;
+        Assert.Contains($"replies@{version}", Verdict("models", "list").Out, StringComparison.Ordinal);
+        var experiment = (await new ExperimentStore(new BlobContainerClient(azurite.ConnectionString, ExperimentStore.DefaultContainer)).GetAsync($"support-retrain-{version}"))!.Definition;
         Assert.Equal(("support", ExperimentPhase.AA), (experiment.SlotName, experiment.Phase));
-        Assert.Equal(["replies@1", "replies@2"], experiment.Arms.Select(a => a.Serves));
+        Assert.Equal(["replies@1", $"replies@{version}"], experiment.Arms.Select(a => a.Serves));
         Assert.True(experiment.Automation is { StartAb: true, StopOnGuardrailBreach: true, PromoteWinner: false });
         Assert.Equal("accuracy", Assert.Single(experiment.Guardrails).Metric);
+    }
+
+    [Fact]
+    public async Task Retrain_AfterARunThatPublishedButDidNotCreateTheExperiment_FinishesItWithoutPublishingAgain()
+    {
+        await ProductionAsync("resume", 200);
+        // An earlier run recorded its version and published it, then failed before the experiment was written.
+        await Upload(ExperimentStore.DefaultContainer, "retrain/resume.json", """{"slot":"resume","version":"7","champion":"replies@1"}""");
+        var published = Verdict("models", "publish", "--package", TestModels.CopyLinear(_temp.Combine("earlier"), "7"));
+        Assert.True(published.Exit == 0, published.Err);
+
+        var (exit, output, err) = Verdict("models", "retrain", "--slot", "resume", "--bodies-container", "rt-bodies-resume", "--event-container", "rt-events-resume");
+
+        Assert.True(exit == 0, err);
+        Assert.Contains("replies@7: published by an earlier retrain of 'resume' that did not finish", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("replies@8 ", Verdict("models", "list").Out, StringComparison.Ordinal);
+        var store = new ExperimentStore(new BlobContainerClient(azurite.ConnectionString, ExperimentStore.DefaultContainer));
+        Assert.Equal(["replies@1", "replies@7"], (await store.GetAsync("resume-retrain-7"))!.Definition.Arms.Select(a => a.Serves));
+        Assert.False(await new BlobContainerClient(azurite.ConnectionString, ExperimentStore.DefaultContainer).GetBlobClient("retrain/resume.json").ExistsAsync());
+
+        // Run again: nothing left to finish, so a new version is trained.
+        var again = Verdict("models", "retrain", "--slot", "resume", "--bodies-container", "rt-bodies-resume", "--event-container", "rt-events-resume");
+        Assert.True(again.Exit == 0, again.Err);
+        Assert.Contains("replies@8: trained on", again.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,52 +59,85 @@ internal static class RetrainCommand
                 throw new CliException($"--slot: {examples.Count} kept emails of '{slotName}' have a true intent; at least {parse.GetValue(minimum)} are needed (--min-examples). Keep bodies for the slot (Verdict:KeepBodiesForSlots) or its experiments (keepBodies).");
             }
 
-            string folder = parse.GetValue(work)?.FullName ?? Path.Combine(Path.GetTempPath(), "verdict-retrain-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(folder);
-            string csv = Path.Combine(folder, "training.csv");
-            int original = WriteTrainingCsv(csv, examples, parse.GetValue(data));
-            string version = await NextVersionAsync(runtime, manifest.Name, ct).ConfigureAwait(false);
+            // A retrain records the version it is making before it publishes, and forgets it once the experiment exists:
+            // a run that failed after publishing is finished by the next one, which creates the experiment for that
+            // version instead of publishing another.
+            var intent = account.Container(ExperimentStore.DefaultContainer).GetBlobClient($"retrain/{slotName}.json");
+            string? pending = await PendingVersionAsync(intent, ct).ConfigureAwait(false);
+            string version = pending ?? await NextVersionAsync(runtime, manifest.Name, ct).ConfigureAwait(false);
             var arch = parse.GetValue(architecture) ?? manifest.Training?.Architecture ?? "linear";
-            var result = IntentTrainer.Train(new TrainingOptions
+            ModelReference challenger = ModelReference.Parse($"{manifest.Name}@{version}");
+            string trained;
+            if (pending is not null && await Exists(runtime, challenger.ToString(), ct).ConfigureAwait(false))
             {
-                DataPath = csv,
-                TextColumn = "text",
-                LabelColumn = "label",
-                Architecture = Enum.Parse<ModelArchitecture>(arch, ignoreCase: true),
-                Encoder = manifest.Training?.Encoder ?? "minilm",
-                Buckets = manifest.Featurizer.Buckets ?? (1 << 18),
-                OutputDirectory = Path.Combine(folder, "package", manifest.Name, version),
-                Name = manifest.Name,
-                Version = version,
-                Target = manifest.Target,
-            }, line => Console.Error.WriteLine(line));
-            var published = await runtime.Registry.PublishAsync(Path.Combine(folder, "package", manifest.Name, version), ct).ConfigureAwait(false);
+                trained = $"{challenger}: published by an earlier retrain of '{slotName}' that did not finish; creating its experiment.";
+            }
+            else
+            {
+                await intent.UploadAsync(BinaryData.FromString($$"""{"slot":"{{slotName}}","version":"{{version}}","champion":"{{championRef}}"}"""), overwrite: true, ct).ConfigureAwait(false);
+                string folder = parse.GetValue(work)?.FullName ?? Path.Combine(Path.GetTempPath(), "verdict-retrain-" + Guid.NewGuid().ToString("N"));
+                Directory.CreateDirectory(folder);
+                string csv = Path.Combine(folder, "training.csv");
+                int original = WriteTrainingCsv(csv, examples, parse.GetValue(data));
+                string package = Path.Combine(folder, "package", manifest.Name, version);
+                var result = IntentTrainer.Train(new TrainingOptions
+                {
+                    DataPath = csv,
+                    TextColumn = "text",
+                    LabelColumn = "label",
+                    Architecture = Enum.Parse<ModelArchitecture>(arch, ignoreCase: true),
+                    Encoder = manifest.Training?.Encoder ?? "minilm",
+                    Buckets = manifest.Featurizer.Buckets ?? (1 << 18),
+                    OutputDirectory = package,
+                    Name = manifest.Name,
+                    Version = version,
+                    Target = manifest.Target,
+                }, line => Console.Error.WriteLine(line));
+                await runtime.Registry.PublishAsync(package, ct).ConfigureAwait(false);
+                var m = result.Manifest.Metrics!;
+                trained = string.Create(CultureInfo.InvariantCulture,
+                    $"{challenger}: trained on {examples.Count} kept emails{(original > 0 ? $" and {original} original examples" : "")} ({arch}); accuracy {m.Accuracy:F4} on {m.Examples} held-out examples.");
+            }
 
             string id = ExperimentId(slotName, version);
             var lifecycle = new ExperimentLifecycle(store, (reference, token) => Exists(runtime, reference, token));
-            var created = await lifecycle.CreateAsync(new ExperimentDefinition
+            var created = await store.GetAsync(id, ct).ConfigureAwait(false) ?? await lifecycle.CreateAsync(new ExperimentDefinition
             {
                 Id = id,
                 Slot = slotName,
                 Seed = id,
                 Baseline = Math.Clamp(manifest.Metrics?.Accuracy ?? 0.8, 0.05, 0.95),
                 MinimumDetectableEffect = 0.03,
-                Arms = [new ArmDefinition("champion", 0.5, championRef), new ArmDefinition("challenger", 0.5, published.Reference.ToString())],
+                Arms = [new ArmDefinition("champion", 0.5, championRef), new ArmDefinition("challenger", 0.5, challenger.ToString())],
                 Guardrails = [new Guardrail("accuracy", 0.01)],
                 Automation = new ExperimentAutomation { StartAb = true, StopOnGuardrailBreach = true },
                 KeepBodies = true,
             }, ct).ConfigureAwait(false);
-            if (parse.GetValue(start))
+            if (parse.GetValue(start) && created.Definition.Phase == ExperimentPhase.Draft)
             {
                 created = await lifecycle.StartAaAsync(id, ct).ConfigureAwait(false);
             }
-            var m = result.Manifest.Metrics!;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{published.Reference}: trained on {examples.Count} kept emails{(original > 0 ? $" and {original} original examples" : "")} ({arch}); accuracy {m.Accuracy:F4} on {m.Examples} held-out examples."));
-            Console.WriteLine($"experiment {id}: {championRef} against {published.Reference} for slot '{slotName}', {ExperimentValidation.PhaseName(created.Definition.Phase)}.");
+            await intent.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+            Console.WriteLine(trained);
+            Console.WriteLine($"experiment {id}: {championRef} against {challenger} for slot '{slotName}', {ExperimentValidation.PhaseName(created.Definition.Phase)}.");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The version an earlier, unfinished retrain of the slot was making, if any.</summary>
+    private static async Task<string?> PendingVersionAsync(Azure.Storage.Blobs.BlobClient intent, CancellationToken ct)
+    {
+        try
+        {
+            var content = (await intent.DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content;
+            using var doc = System.Text.Json.JsonDocument.Parse(content.ToMemory());
+            return doc.RootElement.GetProperty("version").GetString();
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
     }
 
     /// <summary>The paths that hold at least one blob (a slot or experiment that kept nothing is skipped, not an error).</summary>
