@@ -120,6 +120,14 @@ public sealed class SimulateCliTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.True(mdExit == 0, mdErr);
         Assert.Contains("| 2026-11-22 |", md, StringComparison.Ordinal);
         Assert.Contains("Accuracy, last day against the first: −", md, StringComparison.Ordinal);
+
+        string page = _temp.Combine("drift.html");
+        var (htmlExit, _, htmlErr) = Verdict("models", "drift", "replies@2", "--events", "blob://sim-drift-log/", "--format", "html", "--out", page);
+        Assert.True(htmlExit == 0, htmlErr);
+        string html = File.ReadAllText(page);
+        Assert.Contains("<h1>replies@2: drift</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains("<td>2026-11-26</td>", html, StringComparison.Ordinal);
     }
 
     [Fact]

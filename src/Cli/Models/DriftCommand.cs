@@ -22,8 +22,8 @@ internal static class DriftCommand
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
-        var format = new Option<string>("--format") { Description = "md or json.", DefaultValueFactory = _ => "md" };
-        format.AcceptOnlyFromAmong("md", "json");
+        var format = new Option<string>("--format") { Description = "md, json, or html (a page with the chart; give --out).", DefaultValueFactory = _ => "md" };
+        format.AcceptOnlyFromAmong("md", "json", "html");
         var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output." };
         var command = new Command("drift", "A model's online accuracy (from outcomes), predicted-intent mix against its held-out predictions (PSI) and confidence, per day.")
         {
@@ -57,7 +57,12 @@ internal static class DriftCommand
             }
             var account = CliStorage.TryResolve(parse.GetValue(registry.Connection));
             var report = await ModelDrift.RunAsync(new DriftRequest { Model = name, Events = parse.GetValue(events) ?? [], Reference = held, BlobService = account?.Blobs }, ct).ConfigureAwait(false);
-            string text = parse.GetValue(format) == "json" ? JsonSerializer.Serialize(report, Json) + "\n" : Markdown(report);
+            string text = parse.GetValue(format) switch
+            {
+                "json" => JsonSerializer.Serialize(report, Json) + "\n",
+                "html" => Verdict.Reports.DriftPage.Html(report),
+                _ => Markdown(report),
+            };
             await Output.WriteAsync(parse.GetValue(output), text, ct).ConfigureAwait(false);
             return 0;
         });
