@@ -336,6 +336,7 @@ public sealed class EmailService
         var byModel = new KeyValuePair<string, object?>("model", score.Model);
         ServingTelemetry.Predictions.Add(1, byModel, new("intent", score.Label));
         ServingTelemetry.Confidence.Record(score.Confidence, byModel);
+        ServingTelemetry.Window.Add(score.Model, score.Label, score.Confidence);
         activity?.SetTag("verdict.experiment", r.Experiment);
         activity?.SetTag("verdict.arm", assignment?.Arm);
         activity?.SetTag("verdict.model", score.Model);

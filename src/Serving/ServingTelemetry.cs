@@ -28,6 +28,15 @@ public static class ServingTelemetry
     /// <summary>The confidence of each prediction, by model: a falling mean is an early sign of drift, before outcomes arrive.</summary>
     internal static readonly Histogram<double> Confidence = Meter.CreateHistogram<double>("verdict.prediction.confidence", null, "Confidence of each prediction, by model");
 
+    /// <summary>The recent predictions behind the drift gauges.</summary>
+    internal static readonly PredictionWindow Window = new();
+
+    /// <summary>Mean confidence of each model's last 1,000 predictions: a gauge to alert on when it falls.</summary>
+    internal static readonly ObservableGauge<double> WindowConfidence = Meter.CreateObservableGauge("verdict.model.confidence.mean", Window.MeanConfidence, null, "Mean confidence of a model's last 1,000 predictions");
+
+    /// <summary>Each intent's share of each model's last 1,000 predictions: a gauge to alert on when it moves.</summary>
+    internal static readonly ObservableGauge<double> WindowIntentShare = Meter.CreateObservableGauge("verdict.model.intent.share", Window.IntentShares, null, "Share of an intent in a model's last 1,000 predictions");
+
     /// <summary>Emails the control's model answered because the GPU service could not.</summary>
     internal static readonly Counter<long> GpuFallbacks = Meter.CreateCounter<long>("verdict.gpu.fallbacks", "{email}", "Emails scored by the fallback model");
 }
