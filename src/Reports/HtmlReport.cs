@@ -390,6 +390,7 @@ public static class HtmlReport
         "delta-method-z" => "delta-method z (per unit)",
         "welch-t" => "Welch t, seconds",
         "welch-t-log" => "Welch t, log seconds",
+        "welch-t-cuped" => "Welch t, seconds adjusted for the pre-experiment covariate (CUPED)",
         "mann-whitney" => "Mann–Whitney, Hodges–Lehmann shift",
         "chi-square" => "chi-square",
         _ => test,

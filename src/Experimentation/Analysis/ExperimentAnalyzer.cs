@@ -361,6 +361,11 @@ internal static class ExperimentAnalyzer
             else
             {
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.Handling, t.Handling, ctx.Alpha), null, n, ctx));
+                if (c.CupedHandling.Units + t.CupedHandling.Units > 0)
+                {
+                    // Only when outcomes carry a covariate: without the field nothing changes.
+                    comparisons.Add(Sequential(CupedTest.Compute(c.Name, t.Name, c.CupedHandling, t.CupedHandling, ctx.Alpha), null, c.CupedHandling.Units + t.CupedHandling.Units, ctx));
+                }
                 comparisons.Add(Sequential(WelchTTest.Compute(c.Name, t.Name, c.HandlingLog, t.HandlingLog, ctx.Alpha, logScale: true), null, n, ctx));
             }
             // The rank test sorts its inputs in place; these are sorted already, so they stay as they are.

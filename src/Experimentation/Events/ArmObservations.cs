@@ -49,6 +49,9 @@ internal sealed class ArmObservations(string name)
     /// <summary>Per labelled email with a confidence: (confidence − correct)², the top-label Brier score's terms.</summary>
     public MeanSummary Brier { get; set; }
 
+    /// <summary>Emails with a handling time and a pre-experiment covariate: x the covariate, y the seconds (CUPED's inputs).</summary>
+    public RatioSummary CupedHandling { get; set; }
+
     /// <summary>Seconds from exposure to outcome, for every exposure with an outcome.</summary>
     public DelayHistogram OutcomeDelays { get; } = new();
 }

@@ -67,6 +67,7 @@ internal static class EventAggregation
 
         long firstDay = first == long.MaxValue ? 0 : first - (first % TimeSpan.TicksPerDay);
         int intents = parser.Intents.Count;
+        bool covariates = join.HasCovariates;
         foreach (var arm in observations)
         {
             arm.Confusion = new long[intents * intents];
@@ -119,6 +120,10 @@ internal static class EventAggregation
                 if (!several)
                 {
                     arm.HandlingValues.Add(r.Handling);
+                }
+                if (covariates && join.CovariateAt(i) is var x && !double.IsNaN(x))
+                {
+                    arm.CupedHandling = arm.CupedHandling.Add(x, r.Handling);
                 }
             }
             if ((r.Flags & IsTemplate) != 0)

@@ -20,6 +20,8 @@ internal sealed class EventJoin
     // Per experiment index: bit p set when an exposure of phase p was joined.
     private readonly List<byte> _phasesSeen = [];
     private long _duplicateExposures, _duplicateOutcomes;
+    // Outcomes' pre-experiment covariates by record position: only the records that have one pay for it.
+    private readonly Dictionary<int, double> _covariates = [];
 
     /// <summary>Every id's record, in the order first seen.</summary>
     public ChunkedList<JoinRecord> Records => _records;
@@ -30,6 +32,12 @@ internal sealed class EventJoin
     public long DuplicateExposures => _duplicateExposures;
 
     public long DuplicateOutcomes => _duplicateOutcomes;
+
+    /// <summary>The covariate of the record at a position, or NaN when its outcome gave none.</summary>
+    public double CovariateAt(int position) => _covariates.Count > 0 && _covariates.TryGetValue(position, out double x) ? x : double.NaN;
+
+    /// <summary>Whether any outcome carried a covariate.</summary>
+    public bool HasCovariates => _covariates.Count > 0;
 
     /// <summary>The phases (bit p for <see cref="EventPhase"/> p) of the experiment's exposures.</summary>
     public byte PhasesOf(int experiment) => experiment >= 0 && experiment < _phasesSeen.Count ? _phasesSeen[experiment] : (byte)0;
@@ -102,7 +110,7 @@ internal sealed class EventJoin
             return;
         }
 
-        ref JoinRecord o = ref Find(e.Id);
+        ref JoinRecord o = ref Find(e.Id, out int position);
         if (e.Type == EventType.Reply)
         {
             o.Flags |= e.Flags;
@@ -120,12 +128,23 @@ internal sealed class EventJoin
         o.OutcomeTicks = e.Ticks;
         o.TrueIntent = e.TrueIntent;
         o.Handling = e.Value;
+        double covariate = e.Covariate;
+        if (!double.IsNaN(covariate))
+        {
+            _covariates[position] = covariate;
+        }
+        else if (_covariates.Count > 0)
+        {
+            _covariates.Remove(position);
+        }
     }
 
-    private ref JoinRecord Find(UInt128 id)
+    private ref JoinRecord Find(UInt128 id) => ref Find(id, out _);
+
+    private ref JoinRecord Find(UInt128 id, out int position)
     {
         var keys = new RecordKeys(_records);
-        int position = _ids.Find(id, keys, out int slot);
+        position = _ids.Find(id, keys, out int slot);
         if (position < 0)
         {
             position = _records.Add(new JoinRecord { Id = id, Unit = -1, Arm = -1, TrueIntent = -1, Intent = -1, Model = -1, Confidence = double.NaN });

@@ -107,6 +107,8 @@ internal sealed class EventLineParser
         public bool HasId, HasTs, HasTrueIntent, HasHandling, HasExperiment, HasArm, HasUnit, HasIntent, HasModel, HasConfidence, Fallback;
         public long Ts;
         public double Handling;
+        public double Covariate;
+        public bool HasCovariate;
         public double Confidence;
         public byte Phase;
     }
@@ -204,6 +206,13 @@ internal sealed class EventLineParser
         }
         switch (field)
         {
+            case F.Covariate:
+                if (kind != MemberKind.Number || !TryParseDouble(value, out f.Covariate))
+                {
+                    return "covariate must be a finite number";
+                }
+                f.HasCovariate = true;
+                return null;
             case F.HandlingSeconds:
                 if (kind != MemberKind.Number || !TryParseDouble(value, out f.Handling) || f.Handling < 0)
                 {
@@ -384,6 +393,7 @@ internal sealed class EventLineParser
             e.Flags = (byte)((f.HasTrueIntent ? HasLabel : 0) | (f.HasHandling ? HasHandling : 0));
             e.TrueIntent = f.HasTrueIntent ? (short)InternIntent(f.TrueIntent) : (short)-1;
             e.Value = f.Handling;
+            e.Covariate = f.HasCovariate ? f.Covariate : double.NaN;
         }
         accepted = true;
         return null;
@@ -417,11 +427,11 @@ internal sealed class EventLineParser
     private static class F
     {
         public const int Type = 1, Id = 2, Ts = 3, Experiment = 4, Arm = 5, Unit = 6, Intent = 7, TrueIntent = 8,
-            HandlingSeconds = 9, Confidence = 10, Model = 11, Phase = 12, LatencyMs = 13, Fallback = 14;
+            HandlingSeconds = 9, Confidence = 10, Model = 11, Phase = 12, LatencyMs = 13, Fallback = 14, Covariate = 15;
     }
 
     private static readonly string[] FieldNames =
-        ["", "type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "latencyMs", "fallback"];
+        ["", "type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "latencyMs", "fallback", "covariate"];
 
     private static int FieldOf(ref Utf8JsonReader reader)
     {
@@ -454,6 +464,7 @@ internal sealed class EventLineParser
             6 when name.SequenceEqual("intent"u8) => F.Intent,
             8 when name.SequenceEqual("fallback"u8) => F.Fallback,
             9 when name.SequenceEqual("latencyMs"u8) => F.LatencyMs,
+            9 when name.SequenceEqual("covariate"u8) => F.Covariate,
             10 when name.SequenceEqual("experiment"u8) => F.Experiment,
             10 when name.SequenceEqual("trueIntent"u8) => F.TrueIntent,
             10 when name.SequenceEqual("confidence"u8) => F.Confidence,

@@ -15,7 +15,7 @@ internal enum EventType : byte
 internal struct ParsedEvent
 {
     public UInt128 Id;
-    /// <summary>The unit's hash, or the id's when the event names no unit.</summary>
+    /// <summary>An exposure's unit hash (the id's when the event names no unit); an outcome's covariate, as <see cref="Covariate"/>.</summary>
     public UInt128 Unit;
     public long Ticks;
     /// <summary>An outcome's handling seconds, or an exposure's confidence (NaN when it gave none): one field, so the event is 64 bytes.</summary>
@@ -28,6 +28,16 @@ internal struct ParsedEvent
     public EventType Type;
     public byte Phase;
     public byte Flags;
+
+    /// <summary>
+    /// An outcome's pre-experiment covariate (NaN when it gave none). Outcomes have no unit, so it lives in the unit's
+    /// bytes, which keeps the event at 64 bytes.
+    /// </summary>
+    public double Covariate
+    {
+        readonly get => BitConverter.UInt64BitsToDouble((ulong)Unit);
+        set => Unit = BitConverter.DoubleToUInt64Bits(value);
+    }
 }
 
 /// <summary>What an event id's record holds: set bit by bit as its exposure, outcome and replies are joined.</summary>

@@ -16,7 +16,7 @@ public sealed record Comparison
     /// <summary>The treatment arm.</summary>
     public required string Treatment { get; init; }
 
-    /// <summary>The test: <c>two-proportion-z</c>, <c>welch-t</c>, <c>welch-t-log</c>, <c>mann-whitney</c> or <c>delta-method-z</c>.</summary>
+    /// <summary>The test: <c>two-proportion-z</c>, <c>welch-t</c>, <c>welch-t-log</c>, <c>welch-t-cuped</c>, <c>mann-whitney</c> or <c>delta-method-z</c>.</summary>
     public required string Test { get; init; }
 
     /// <summary>The test statistic (z or t).</summary>
@@ -75,6 +75,12 @@ public sealed record Comparison
 
     /// <summary>Whether the p-value the verdict relies on (fixed-horizon, adjusted or always-valid) is below alpha.</summary>
     public bool Significant { get; init; }
+
+    /// <summary>
+    /// <c>welch-t-cuped</c> only: the share of the handling times' within-arm variance the pre-experiment covariate
+    /// explains, 1 − Σ(adjusted squares) / Σ(raw squares); the interval narrows by about the square root of (1 − this).
+    /// </summary>
+    public double? VarianceReduction { get; init; }
 
     /// <summary>Why the test could not be computed; null when it was.</summary>
     public UninformativeReason? Reason { get; init; }

@@ -87,6 +87,10 @@ public sealed class EventLogReaderDifferentialTests
                     {
                         fields.Add(("trueIntent", Q(rng.Next(4) > 0 ? predicted : Intents[rng.Next(Intents.Length)])));
                     }
+                    if (rng.Next(3) == 0)
+                    {
+                        fields.Add(("covariate", (rng.NextDouble() * 600).ToString("0.##", CultureInfo.InvariantCulture)));
+                    }
                     if (rng.Next(4) > 0)
                     {
                         fields.Add(("handlingSeconds", (rng.NextDouble() * 900).ToString(rng.Next(2) == 0 ? "0.###" : "R", CultureInfo.InvariantCulture)));
@@ -255,6 +259,9 @@ public sealed class EventLogReaderDifferentialTests
             else
             {
                 Assert.Equal(timed.Select(e => e.Handling).Order(), arm.HandlingValues.Order());
+                var adjusted = timed.Where(e => !double.IsNaN(e.Covariate)).ToList();
+                Assert.Equal(adjusted.Count, arm.CupedHandling.Units);
+                Assert.Equal(adjusted.Sum(e => e.Covariate), arm.CupedHandling.MeanX * arm.CupedHandling.Units, 1e-6);
             }
         }
     }

@@ -35,7 +35,7 @@ internal sealed class ReferenceReader(string experiment, DateTimeOffset? asOf, D
         public bool Exposed, Template, Fallback, Outcome, Labelled, Timed, Replied, Positive;
         public DateTimeOffset ExposureTs, OutcomeTs;
         public string Experiment = "", Arm = "", Unit = "", Intent = "", TrueIntent = "", Model = "", Phase = "";
-        public double Confidence = double.NaN, Handling;
+        public double Confidence = double.NaN, Handling, Covariate = double.NaN;
     }
 
     public void ReadLine(string line)
@@ -77,6 +77,7 @@ internal sealed class ReferenceReader(string experiment, DateTimeOffset? asOf, D
             switch (p.Name)
             {
                 case "handlingSeconds" when p.Value.ValueKind != JsonValueKind.Number || p.Value.GetDouble() < 0:
+                case "covariate" when p.Value.ValueKind != JsonValueKind.Number:
                 case "confidence" when p.Value.ValueKind != JsonValueKind.Number || p.Value.GetDouble() is < 0 or > 1:
                 case "fallback" when p.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False):
                     return false;
@@ -184,6 +185,7 @@ internal sealed class ReferenceReader(string experiment, DateTimeOffset? asOf, D
         e.TrueIntent = S("trueIntent") ?? "";
         e.Timed = f.TryGetValue("handlingSeconds", out var h);
         e.Handling = e.Timed ? h.GetDouble() : 0;
+        e.Covariate = f.TryGetValue("covariate", out var x) ? x.GetDouble() : double.NaN;
         return true;
     }
 
