@@ -57,7 +57,7 @@ public static class HtmlReport
         {
             html.Append(TemplateSection(result));
         }
-        html.Append(CoverageSection(result)).Append(QualitySection(result));
+        html.Append(CoverageSection(result)).Append(QualitySection(result)).Append(PairedSection(result));
 
         AppendChart(html, "How the result settled", Charts.CumulativeLift(result),
             "The difference on everything logged up to each day. The band is the 95% interval for a single look; the dashed lines are the always-valid bounds, which stay honest however often the report is read.");
@@ -276,6 +276,23 @@ public static class HtmlReport
     }
 
     private const int MaxIntentsShown = 15;
+
+    /// <summary>Served against shadow models on the same emails: the paired accuracy difference and McNemar's test.</summary>
+    private static string PairedSection(AnalysisResult r)
+    {
+        if (r.Paired.Count == 0)
+        {
+            return "";
+        }
+        var t = new StringBuilder("<section id=\"paired\"><h2>Shadow models on the same emails</h2><div class=\"scroll\"><table><thead><tr><th>served</th><th>shadow</th><th>emails</th><th>served / shadow accuracy</th><th>shadow − served (95% CI)</th><th>only served right / only shadow right</th><th>McNemar p (exact)</th></tr></thead><tbody>");
+        foreach (var p in r.Paired)
+        {
+            t.Append(C, $"<tr><td>{E(p.ServedModel)}</td><td>{E(p.ShadowModel)}</td><td>{Format.Count(p.N)}</td><td>{Format.Percent(p.AccuracyServed)} / {Format.Percent(p.AccuracyShadow)}</td>")
+                .Append(C, $"<td>{E(Format.Points(p.Diff))} ({E(Format.Points(p.CiLow))} to {E(Format.Points(p.CiHigh))})</td><td>{Format.Count(p.ServedOnlyCorrect)} / {Format.Count(p.ShadowOnlyCorrect)}</td>")
+                .Append(C, $"<td>{E(Format.P(p.PValue))} ({E(Format.P(p.PValueExact))})</td></tr>");
+        }
+        return t.Append("</tbody></table></div><p class=\"note\">Each email scored by both models: only the emails where they disagree carry information, so a shadow comparison needs far fewer emails than a split test.</p></section>\n").ToString();
+    }
 
     /// <summary>The experiment's phase changes: when, by whom (a person or the autopilot), and why.</summary>
     private static string LifecycleSection(AnalysisResult r)

@@ -62,6 +62,14 @@ public static class AnalysisFormats
         }
         AppendCoverage(md, result);
         AppendClassification(md, result);
+        if (result.Paired.Count > 0)
+        {
+            md.Append("\n### Shadow models on the same emails\n\n| served | shadow | n | served acc. | shadow acc. | diff | CI | b / c | McNemar p | exact p |\n|---|---|---:|---:|---:|---:|---|---|---:|---:|\n");
+            foreach (var p in result.Paired)
+            {
+                md.Append(c, $"| {p.ServedModel} | {p.ShadowModel} | {p.N:N0} | {F(p.AccuracyServed)} | {F(p.AccuracyShadow)} | {F(p.Diff)} | {F(p.CiLow)} – {F(p.CiHigh)} | {p.ServedOnlyCorrect} / {p.ShadowOnlyCorrect} | {F(p.PValue)} | {F(p.PValueExact)} |\n");
+            }
+        }
         if (result.Lifecycle.Count > 0)
         {
             md.Append("\n### Timeline\n\n| when | change | by | why |\n|---|---|---|---|\n");

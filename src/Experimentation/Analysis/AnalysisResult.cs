@@ -81,6 +81,9 @@ public sealed record AnalysisResult
     /// <summary>What the reader must know before acting: peeking without a planned sample, borderline outcome coverage.</summary>
     public IReadOnlyList<AnalysisWarning> Warnings { get; init; } = [];
 
+    /// <summary>Each served model against each shadow model that scored the same labelled emails (McNemar); empty without shadow events.</summary>
+    public IReadOnlyList<PairedComparison> Paired { get; init; } = [];
+
     /// <summary>The experiment's phase changes, oldest first, with who made each (a person or the autopilot) and why; empty when the analysis was run on a log alone.</summary>
     public IReadOnlyList<LifecycleStep> Lifecycle { get; init; } = [];
 }

@@ -57,6 +57,8 @@ internal static class ExperimentAnalyzer
             Guardrails = control is null ? [] : GuardrailCheck.Evaluate(request.Guardrails, metrics, kind, planReached),
             Impact = control is null || obs.IsTemplate ? [] : ImpactOf(metrics, control, obs.SeveralExposuresPerUnit),
             Warnings = Warnings(request, metrics),
+            Paired = [.. obs.Paired.OrderBy(p => p.Key.Served, StringComparer.Ordinal).ThenBy(p => p.Key.Shadow, StringComparer.Ordinal)
+                .Select(p => McNemarTest.Compute(p.Key.Served, p.Key.Shadow, p.Value.N, p.Value.Both, p.Value.ServedOnly, p.Value.ShadowOnly, alpha))],
         };
         result = result with { Verdict = Verdicts.Decide(result, obs.Phase, totalUnits) };
         if (aaObservations is not null)

@@ -68,6 +68,8 @@ internal static class EventAggregation
         long firstDay = first == long.MaxValue ? 0 : first - (first % TimeSpan.TicksPerDay);
         int intents = parser.Intents.Count;
         bool covariates = join.HasCovariates;
+        bool shadows = join.HasShadows;
+        var paired = new Dictionary<(short Served, short Shadow), (long N, long Both, long ServedOnly, long ShadowOnly)>();
         foreach (var arm in observations)
         {
             arm.Confusion = new long[intents * intents];
@@ -94,6 +96,16 @@ internal static class EventAggregation
             }
             bool labelled = (r.Flags & HasLabel) != 0, timed = (r.Flags & HasHandling) != 0;
             bool correct = labelled && r.TrueIntent == r.Intent;
+            if (labelled && shadows && r.Model >= 0)
+            {
+                foreach (var (model, intent) in join.ShadowsAt(i))
+                {
+                    bool shadowCorrect = intent == r.TrueIntent;
+                    var key = (r.Model, model);
+                    var (n, both, servedOnly, shadowOnly) = paired.GetValueOrDefault(key);
+                    paired[key] = (n + 1, both + (correct && shadowCorrect ? 1 : 0), servedOnly + (correct && !shadowCorrect ? 1 : 0), shadowOnly + (!correct && shadowCorrect ? 1 : 0));
+                }
+            }
             if (labelled)
             {
                 arm.Accuracy = arm.Accuracy.Add(correct);
@@ -195,6 +207,7 @@ internal static class EventAggregation
             Phase = chosen,
             SeveralExposuresPerUnit = several,
             Intents = [.. Enumerable.Range(0, intents).Select(i => parser.Intents[i])],
+            Paired = paired.ToDictionary(kv => (parser.Models[kv.Key.Served], parser.Models[kv.Key.Shadow]), kv => kv.Value),
             Arms = [.. observations.Where(o => o.Exposures > 0 || o.Units > 0).OrderBy(o => o.Name, StringComparer.Ordinal)],
             FirstExposure = first == long.MaxValue ? null : new DateTimeOffset(first, TimeSpan.Zero),
             LastExposure = last == long.MinValue ? null : new DateTimeOffset(last, TimeSpan.Zero),

@@ -20,6 +20,9 @@ internal sealed class EventJoin
     // Per experiment index: bit p set when an exposure of phase p was joined.
     private readonly List<byte> _phasesSeen = [];
     private long _duplicateExposures, _duplicateOutcomes;
+    // Shadow predictions by record position (model, intent), the first of each model: only shadowed emails pay for it.
+    private readonly Dictionary<int, List<(short Model, short Intent)>> _shadows = [];
+
     // Outcomes' pre-experiment covariates by record position: only the records that have one pay for it.
     private readonly Dictionary<int, double> _covariates = [];
 
@@ -35,6 +38,12 @@ internal sealed class EventJoin
 
     /// <summary>The covariate of the record at a position, or NaN when its outcome gave none.</summary>
     public double CovariateAt(int position) => _covariates.Count > 0 && _covariates.TryGetValue(position, out double x) ? x : double.NaN;
+
+    /// <summary>The shadow predictions of the record at a position (none for most).</summary>
+    public IReadOnlyList<(short Model, short Intent)> ShadowsAt(int position) => _shadows.Count > 0 && _shadows.TryGetValue(position, out var list) ? list : [];
+
+    /// <summary>Whether any shadow prediction was joined.</summary>
+    public bool HasShadows => _shadows.Count > 0;
 
     /// <summary>Whether any outcome carried a covariate.</summary>
     public bool HasCovariates => _covariates.Count > 0;
@@ -111,6 +120,19 @@ internal sealed class EventJoin
         }
 
         ref JoinRecord o = ref Find(e.Id, out int position);
+        if (e.Type == EventType.Shadow)
+        {
+            if (!_shadows.TryGetValue(position, out var list))
+            {
+                _shadows[position] = list = [];
+            }
+            short model = e.Model;
+            if (!list.Exists(s => s.Model == model))
+            {
+                list.Add((model, e.Intent));
+            }
+            return;
+        }
         if (e.Type == EventType.Reply)
         {
             o.Flags |= e.Flags;

@@ -248,6 +248,7 @@ internal sealed class EventLineParser
                     : value.SequenceEqual("outcome"u8) ? EventType.Outcome
                     : value.SequenceEqual("assigned"u8) ? EventType.Assigned
                     : value.SequenceEqual("reply"u8) ? EventType.Reply
+                    : value.SequenceEqual("shadow"u8) ? EventType.Shadow
                     : EventType.Unknown;
                 break;
             case F.Id: f.Id = value; f.HasId = true; break;
@@ -343,9 +344,13 @@ internal sealed class EventLineParser
         {
             return "arm is missing";
         }
-        if (type is EventType.Scored or EventType.Reply && !f.HasIntent)
+        if (type is EventType.Scored or EventType.Reply or EventType.Shadow && !f.HasIntent)
         {
             return "intent is missing";
+        }
+        if (type == EventType.Shadow && (!f.HasModel || f.Model.IsEmpty))
+        {
+            return "model is missing";
         }
         if (type == EventType.Assigned && !f.HasUnit)
         {
@@ -362,7 +367,7 @@ internal sealed class EventLineParser
             return null;
         }
 
-        if (exposure && _experimentUtf8 is not null && !f.Experiment.SequenceEqual(_experimentUtf8))
+        if ((exposure || (type == EventType.Shadow && f.HasExperiment)) && _experimentUtf8 is not null && !f.Experiment.SequenceEqual(_experimentUtf8))
         {
             _otherExperiments++;
             return null;
@@ -387,6 +392,11 @@ internal sealed class EventLineParser
         else if (type == EventType.Reply)
         {
             e.Flags = _positive[InternIntent(f.Intent)] ? (byte)(HasReply | HasPositiveReply) : HasReply;
+        }
+        else if (type == EventType.Shadow)
+        {
+            e.Intent = (short)InternIntent(f.Intent);
+            e.Model = (short)Models.Intern(f.Model);
         }
         else
         {

@@ -23,4 +23,8 @@ internal sealed class ExperimentObservations
     public DateTimeOffset? LastExposure { get; init; }
 
     public required EventLogDiagnostics Diagnostics { get; init; }
+
+    /// <summary>Served against shadow model on the same labelled emails: n, both right, only the served right, only the shadow right.</summary>
+    public IReadOnlyDictionary<(string Served, string Shadow), (long N, long Both, long ServedOnly, long ShadowOnly)> Paired { get; init; } =
+        new Dictionary<(string, string), (long, long, long, long)>();
 }

@@ -9,6 +9,7 @@ internal enum EventType : byte
     Outcome,
     Assigned,
     Reply,
+    Shadow,
 }
 
 /// <summary>One valid line, parsed: everything the join needs and nothing it does not.</summary>
