@@ -71,17 +71,8 @@ public static class ModelDrift
         var predictions = new Dictionary<string, (long Ticks, string Intent, double Confidence)>(StringComparer.Ordinal);
         var outcomes = new Dictionary<string, (long Ticks, string TrueIntent)>(StringComparer.Ordinal);
         byte[] model = Encoding.UTF8.GetBytes(request.Model);
-        foreach (string path in request.Events)
-        {
-            foreach (var source in await EventSources.ResolveAsync(path, new BlobAccess(request.BlobService, request.BlobConnectionString), null, null, null, cancellationToken).ConfigureAwait(false))
-            {
-                var stream = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
-                {
-                    JsonLines.Read(stream, (line, _) => Read(line, model, predictions, outcomes));
-                }
-            }
-        }
+        await EventSources.ReadLinesAsync(request.Events, new BlobAccess(request.BlobService, request.BlobConnectionString),
+            (line, _) => Read(line, model, predictions, outcomes), cancellationToken).ConfigureAwait(false);
         if (predictions.Count == 0)
         {
             throw new EventLogException($"the log holds no predictions of {request.Model} (scored or served events)");

@@ -34,6 +34,22 @@ internal static class EventSources
         }
     }
 
+    /// <summary>Hands every line of every path's sources to <paramref name="onLine"/>, path by path, source by source (readers that need no join).</summary>
+    public static async Task ReadLinesAsync(IEnumerable<string> paths, BlobAccess blobs, JsonLines.LineHandler onLine, CancellationToken cancellationToken)
+    {
+        foreach (string path in paths)
+        {
+            foreach (var source in await ResolveAsync(path, blobs, null, null, null, cancellationToken).ConfigureAwait(false))
+            {
+                var stream = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    JsonLines.Read(stream, onLine);
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// The sources of one path, none read yet. <paramref name="experiment"/>, <paramref name="since"/> and
     /// <paramref name="until"/> select the blobs of a <c>log://</c> path.

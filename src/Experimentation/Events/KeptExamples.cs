@@ -46,32 +46,20 @@ public static class KeptExamples
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static async Task ReadAllAsync(IEnumerable<string> paths, Azure.Storage.Blobs.BlobServiceClient? blobs, Action<JsonElement> onEvent, CancellationToken ct)
-    {
-        foreach (string path in paths)
+    private static Task ReadAllAsync(IEnumerable<string> paths, Azure.Storage.Blobs.BlobServiceClient? blobs, Action<JsonElement> onEvent, CancellationToken ct) =>
+        EventSources.ReadLinesAsync(paths, new BlobAccess(blobs, null), (line, _) =>
         {
-            foreach (var source in await EventSources.ResolveAsync(path, new BlobAccess(blobs, null), null, null, null, ct).ConfigureAwait(false))
+            try
             {
-                var stream = await source.OpenAsync(ct).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
+                using var doc = JsonDocument.Parse(line.ToArray());
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
                 {
-                    JsonLines.Read(stream, (line, _) =>
-                    {
-                        try
-                        {
-                            using var doc = JsonDocument.Parse(line.ToArray());
-                            if (doc.RootElement.ValueKind == JsonValueKind.Object)
-                            {
-                                onEvent(doc.RootElement);
-                            }
-                        }
-                        catch (JsonException)
-                        {
-                            // Malformed lines teach nothing; verdict analyze reports them.
-                        }
-                    });
+                    onEvent(doc.RootElement);
                 }
             }
-        }
-    }
+            catch (JsonException)
+            {
+                // Malformed lines teach nothing; verdict analyze reports them.
+            }
+        }, ct);
 }
