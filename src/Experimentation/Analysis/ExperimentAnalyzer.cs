@@ -102,7 +102,7 @@ internal static class ExperimentAnalyzer
         {
             var low = m.Coverage!.Arms.OrderBy(a => a.Share ?? 1).First();
             warnings.Add(new AnalysisWarning("outcome-coverage-warning",
-                $"Outcomes with {Metrics.Get(m.Metric).OutcomeField} are a little rarer in {low.Name} ({Pct(low.Share)} of its emails; p {Verdicts.P(m.Coverage.PValue)}): check that the CRM logs them alike for every arm."));
+                $"Outcomes with {Metrics.Get(m.Metric).OutcomeField} are a little rarer in {low.Name} ({Verdicts.Pct(low.Share)} of its emails; p {Verdicts.P(m.Coverage.PValue)}): check that the CRM logs them alike for every arm."));
         }
         return warnings;
     }
@@ -112,8 +112,8 @@ internal static class ExperimentAnalyzer
     {
         var accuracy = metrics.FirstOrDefault(m => m.Metric == Metrics.Accuracy.Name);
         var handling = metrics.FirstOrDefault(m => m.Metric == Metrics.HandlingSeconds.Name);
-        string accuracyTest = unitLevel ? DeltaMethodTest.Name : TwoProportionZTest.Name;
-        string secondsTest = unitLevel ? DeltaMethodTest.Name : WelchTTest.RawName;
+        string accuracyTest = Metrics.Accuracy.ImpactTest(unitLevel);
+        string secondsTest = Metrics.HandlingSeconds.ImpactTest(unitLevel);
         var treatments = (accuracy ?? handling)?.Comparisons.Where(c => c.Control == control).Select(c => c.Treatment).Distinct() ?? [];
         return [.. treatments.Select(t => new Impact(
             t,
@@ -136,8 +136,6 @@ internal static class ExperimentAnalyzer
     }
 
     private static double? Clip(double? difference) => difference is double d ? Math.Clamp(d, -1, 1) : null;
-
-    private static string Pct(double? v) => v is double d ? (d * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%" : "n/a";
 
     /// <summary>Cumulative email-level lift of each arm over the control, day by day.</summary>
     private static List<TimelineDay> Timeline(ExperimentObservations obs, Context ctx)

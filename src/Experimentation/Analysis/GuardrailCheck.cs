@@ -48,7 +48,7 @@ internal static class GuardrailCheck
             {
                 continue;
             }
-            string test = definition.Shape == MetricShape.Rate ? (metric.Level == "unit" ? DeltaMethodTest.Name : TwoProportionZTest.Name) : WelchTTest.LogName;
+            string test = definition.GuardrailTest(metric.Level == "unit");
             foreach (var c in metric.Comparisons.Where(c => c.Test == test))
             {
                 results.Add(Check(g, definition, c, planReached));

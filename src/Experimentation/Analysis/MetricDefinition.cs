@@ -66,6 +66,15 @@ public sealed record MetricDefinition
         _ => unitLevel ? [DeltaMethodTest.Name, WelchTTest.LogName] : [WelchTTest.LogName],
     };
 
+    /// <summary>
+    /// The test whose interval a guardrail is checked on: a rate's decisive test, handling time's Welch on log seconds
+    /// (a relative change, whatever the level).
+    /// </summary>
+    internal string GuardrailTest(bool unitLevel) => Shape == MetricShape.Rate ? DecisiveTests(unitLevel)[0] : WelchTTest.LogName;
+
+    /// <summary>The test whose difference, in the metric's own unit, states the impact: a rate's decisive test, mean seconds for time.</summary>
+    internal string ImpactTest(bool unitLevel) => Shape == MetricShape.Rate || unitLevel ? DecisiveTests(unitLevel)[0] : WelchTTest.RawName;
+
     /// <summary>Whether <paramref name="diff"/> (treatment − control) is an improvement.</summary>
     internal bool Improves(double diff) => Better == "higher" ? diff > 0 : diff < 0;
 }

@@ -82,7 +82,9 @@ public static class ModelDrift
 
     private static void Read(ReadOnlySpan<byte> line, byte[] model, Dictionary<string, (long, string, double)> predictions, Dictionary<string, (long, string)> outcomes)
     {
-        string? type = null, id = null, intent = null, trueIntent = null, ts = null;
+        string? type = null, id = null, intent = null, trueIntent = null;
+        long ticks = 0;
+        bool hasTs = false;
         bool ours = false;
         double confidence = double.NaN;
         try
@@ -100,7 +102,7 @@ public static class ModelDrift
                 {
                     case "type" when reader.TokenType == JsonTokenType.String: type = reader.GetString(); break;
                     case "id" when reader.TokenType == JsonTokenType.String: id = reader.GetString(); break;
-                    case "ts" when reader.TokenType == JsonTokenType.String: ts = reader.GetString(); break;
+                    case "ts" when reader.TokenType == JsonTokenType.String: hasTs = !reader.ValueIsEscaped && Rfc3339.TryParseUtcTicks(reader.ValueSpan, out ticks); break;
                     case "model" when reader.TokenType == JsonTokenType.String: ours = reader.ValueTextEquals(model); break;
                     case "intent" when reader.TokenType == JsonTokenType.String: intent = reader.GetString(); break;
                     case "trueIntent" when reader.TokenType == JsonTokenType.String: trueIntent = reader.GetString(); break;
@@ -114,7 +116,7 @@ public static class ModelDrift
             // A malformed line says nothing about the model; verdict analyze reports such lines.
             return;
         }
-        if (id is null || ts is null || !Rfc3339.TryParseUtcTicks(Encoding.UTF8.GetBytes(ts), out long ticks))
+        if (id is null || !hasTs)
         {
             return;
         }

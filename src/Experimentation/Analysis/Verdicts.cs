@@ -266,7 +266,7 @@ internal static class Verdicts
         _ => "= " + p.Value.ToString(p.Value < 0.01 ? "0.000" : "0.00#", CultureInfo.InvariantCulture),
     };
 
-    private static string Pct(double? v) => v is double d ? (d * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
+    internal static string Pct(double? v) => v is double d ? (d * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
 
     private static string SignedPct(double? v) => v is double d ? (d >= 0 ? "+" : "−") + Math.Abs(d * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
 
