@@ -112,6 +112,13 @@ public static class FunctionsApp
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<FunctionsOptions>();
+            return new ShadowScoring(sp.GetRequiredService<ScoringRuntime>(), sp.GetRequiredService<EventLogWriter>(), options.ShadowQueueCapacity,
+                options.ScoringServiceUrl is not null ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ShadowScoring>>());
+        });
+        services.AddHostedService<ShadowScoringService>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<FunctionsOptions>();
             var serving = new ServingOptions
             {
                 MaxEmailChars = options.MaxEmailChars,
@@ -123,7 +130,7 @@ public static class FunctionsApp
             };
             return new EmailService(sp.GetRequiredService<ScoringRuntime>(), sp.GetRequiredService<IArmAssigner>(), sp.GetRequiredService<EventLogWriter>(), serving,
                 serving.GpuService ? sp.GetRequiredService<GpuScoringClient>() : null, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmailService>>(),
-                sp.GetRequiredService<IChampionSlots>(), sp.GetRequiredKeyedService<EventLogWriter>(BodiesKey));
+                sp.GetRequiredService<IChampionSlots>(), sp.GetRequiredKeyedService<EventLogWriter>(BodiesKey), sp.GetRequiredService<ShadowScoring>());
         });
         services.AddSingleton(sp => new ExperimentAutopilot(sp.GetRequiredService<ExperimentStore>(), $"log://{sp.GetRequiredService<FunctionsOptions>().EventContainer}",
             sp.GetRequiredService<StorageAccount>().Blobs, sp.GetRequiredService<TimeProvider>()));

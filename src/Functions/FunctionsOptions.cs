@@ -94,6 +94,12 @@ public sealed class FunctionsOptions
     public TimeSpan AutopilotInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// How many answered emails may wait to be scored by their experiment's shadow models (default 10,000); beyond it an
+    /// email goes unshadowed and <c>verdict.shadow.dropped</c> counts it, so shadowing never holds up serving.
+    /// </summary>
+    public int ShadowQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
     /// How long a message the local listeners hold stays hidden from other consumers; renewed every half of it
     /// while it is handled, so it matters only when the app dies holding it (default 1 minute; at least 2 s).
     /// </summary>
@@ -180,6 +186,10 @@ public sealed class FunctionsOptions
         if (LocalQueueLease < TimeSpan.FromSeconds(2) || LocalQueueLease > TimeSpan.FromDays(7))
         {
             throw new InvalidOperationException($"Verdict:LocalQueueLease must be between 2 seconds and 7 days; it is {LocalQueueLease}.");
+        }
+        if (ShadowQueueCapacity < 1)
+        {
+            throw new InvalidOperationException($"Verdict:ShadowQueueCapacity must be at least 1; it is {ShadowQueueCapacity}.");
         }
         if (AutopilotInterval < TimeSpan.Zero)
         {

@@ -93,9 +93,9 @@ internal sealed partial class ModelWarmup(
             {
                 continue;
             }
-            foreach (var arm in definition.Arms)
+            foreach (string serves in definition.Arms.Select(a => a.Serves).Concat(definition.ShadowModels ?? []))
             {
-                if (ModelReference.TryParse(arm.Serves, out var reference) && !wanted.Contains(reference))
+                if (ModelReference.TryParse(serves, out var reference) && !wanted.Contains(reference))
                 {
                     wanted.Add(reference);
                 }

@@ -43,6 +43,15 @@ internal static class Format
 
     public static string Count(long n) => n.ToString("N0", C);
 
+    /// <summary>A latency: "0.42 ms", "12.3 ms", "1,250 ms"; "—" when unknown.</summary>
+    public static string Milliseconds(double? ms) => ms switch
+    {
+        null => "—",
+        < 10 => ms.Value.ToString("0.00", C) + " ms",
+        < 100 => ms.Value.ToString("0.0", C) + " ms",
+        _ => ms.Value.ToString("N0", C) + " ms",
+    };
+
     public static string Date(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("d MMM yyyy", C) : "—";
 
     private static string Signed(double value, string format)

@@ -284,14 +284,15 @@ public static class HtmlReport
         {
             return "";
         }
-        var t = new StringBuilder("<section id=\"paired\"><h2>Shadow models on the same emails</h2><div class=\"scroll\"><table><thead><tr><th>served</th><th>shadow</th><th>emails</th><th>served / shadow accuracy</th><th>shadow − served (95% CI)</th><th>only served right / only shadow right</th><th>McNemar p (exact)</th></tr></thead><tbody>");
+        var t = new StringBuilder("<section id=\"paired\"><h2>Shadow models on the same emails</h2><div class=\"scroll\"><table><thead><tr><th>served</th><th>shadow</th><th>emails</th><th>served / shadow accuracy</th><th>shadow − served (95% CI)</th><th>only served right / only shadow right</th><th>McNemar p (exact)</th><th>agreement (95% CI)</th><th>shadow latency p50 / p95</th></tr></thead><tbody>");
         foreach (var p in r.Paired)
         {
             t.Append(C, $"<tr><td>{E(p.ServedModel)}</td><td>{E(p.ShadowModel)}</td><td>{Format.Count(p.N)}</td><td>{Format.Percent(p.AccuracyServed)} / {Format.Percent(p.AccuracyShadow)}</td>")
                 .Append(C, $"<td>{E(Format.Points(p.Diff))} ({E(Format.Points(p.CiLow))} to {E(Format.Points(p.CiHigh))})</td><td>{Format.Count(p.ServedOnlyCorrect)} / {Format.Count(p.ShadowOnlyCorrect)}</td>")
-                .Append(C, $"<td>{E(Format.P(p.PValue))} ({E(Format.P(p.PValueExact))})</td></tr>");
+                .Append(C, $"<td>{E(Format.P(p.PValue))} ({E(Format.P(p.PValueExact))})</td>")
+                .Append(C, $"<td>{Format.Percent(p.Agreement)} ({Format.Percent(p.AgreementLow)} to {Format.Percent(p.AgreementHigh)}) of {Format.Count(p.Shadowed)}</td><td>{Format.Milliseconds(p.ShadowLatencyP50Ms)} / {Format.Milliseconds(p.ShadowLatencyP95Ms)}</td></tr>");
         }
-        return t.Append("</tbody></table></div><p class=\"note\">Each email scored by both models: only the emails where they disagree carry information, so a shadow comparison needs far fewer emails than a split test.</p></section>\n").ToString();
+        return t.Append("</tbody></table></div><p class=\"note\">Each email scored by both models: only the emails where they disagree carry information, so a shadow comparison needs far fewer emails than a split test. Agreement is over every shadowed email, labelled or not; the shadow's latency, measured off the served request, is what serving it would cost.</p></section>\n").ToString();
     }
 
     /// <summary>The experiment's phase changes: when, by whom (a person or the autopilot), and why.</summary>

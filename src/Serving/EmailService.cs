@@ -30,6 +30,7 @@ public sealed class EmailService
     private readonly ModelTargets _targets;
     private readonly IChampionSlots? _slots;
     private readonly EventLogWriter? _bodies;
+    private readonly ShadowScoring? _shadows;
     private readonly RecentAnswers<ScoreResponse> _scored;
     private readonly RecentAnswers<TemplateAssignment> _assigned;
     private readonly ConcurrentDictionary<string, Task<byte[]>> _inFlight = new(StringComparer.Ordinal);
@@ -44,7 +45,8 @@ public sealed class EmailService
     /// <param name="logger">Where fallbacks are reported.</param>
     /// <param name="slots">The champion slots, for traffic that names no experiment or model; without them, that traffic gets the default model.</param>
     /// <param name="bodies">Where the text of emails is kept for the experiments and slots that opt in; null keeps none.</param>
-    public EmailService(ScoringRuntime scoring, IArmAssigner assigner, EventLogWriter log, ServingOptions options, IGpuScorer? gpu, TimeProvider time, ILogger<EmailService> logger, IChampionSlots? slots = null, EventLogWriter? bodies = null)
+    /// <param name="shadows">Where emails go to be scored by their experiment's shadow models once answered; null shadows none.</param>
+    public EmailService(ScoringRuntime scoring, IArmAssigner assigner, EventLogWriter log, ServingOptions options, IGpuScorer? gpu, TimeProvider time, ILogger<EmailService> logger, IChampionSlots? slots = null, EventLogWriter? bodies = null, ShadowScoring? shadows = null)
     {
         ArgumentNullException.ThrowIfNull(scoring);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +62,7 @@ public sealed class EmailService
         _targets = new ModelTargets(scoring, time);
         _slots = slots;
         _bodies = bodies;
+        _shadows = shadows;
         _scored = new(options.IdempotencyEntries, ServingJson.Default.ScoreResponse);
         _assigned = new(options.IdempotencyEntries, ServingJson.Default.TemplateAssignment);
     }
@@ -113,6 +116,7 @@ public sealed class EmailService
         var ids = new string[requests.Count];
         var events = new List<LogEvent>(requests.Count);
         List<LogEvent>? bodies = null;
+        List<(string Id, string Experiment, string Text, IReadOnlyList<ModelReference> Models)>? shadowed = null;
         List<(int Index, string Id, TaskCompletionSource<byte[]> Answer)>? claimed = null;
         List<(int Index, Task<byte[]> Answer)>? elsewhere = null;
         try
@@ -141,7 +145,7 @@ public sealed class EmailService
                         continue;
                     }
                 }
-                (var response, var scored, bool keepBody) = await ScoreOneAsync(r, Item(requests, i), ct).ConfigureAwait(false);
+                (var response, var scored, bool keepBody, var shadowModels) = await ScoreOneAsync(r, Item(requests, i), ct).ConfigureAwait(false);
                 ids[i] = response.ScoringId;
                 answers[i] = JsonSerializer.SerializeToUtf8Bytes(response, ServingJson.Default.ScoreResponse);
                 if (scored is not null)
@@ -150,6 +154,10 @@ public sealed class EmailService
                     if (keepBody && _bodies is not null)
                     {
                         (bodies ??= []).Add(BodyOf(scored, r));
+                    }
+                    if (shadowModels is { Count: > 0 } && _shadows is not null)
+                    {
+                        (shadowed ??= []).Add((scored.Id, scored.Experiment!, TextOf(r), shadowModels));
                     }
                 }
             }
@@ -164,6 +172,11 @@ public sealed class EmailService
                 {
                     _scored.Set(scoredId, answers[i]);
                 }
+            }
+            // Only once the exposures are logged: a shadow prediction never stands without the exposure it shadows.
+            foreach (var (id, experiment, text, models) in shadowed ?? [])
+            {
+                _shadows!.Offer(id, experiment, text, models);
             }
             foreach (var (index, _, answer) in claimed ?? [])
             {
@@ -283,7 +296,7 @@ public sealed class EmailService
         }
     }
 
-    private async ValueTask<(ScoreResponse Response, LogEvent? Event, bool KeepBody)> ScoreOneAsync(ScoreRequest r, int? item, CancellationToken ct)
+    private async ValueTask<(ScoreResponse Response, LogEvent? Event, bool KeepBody, List<ModelReference>? Shadows)> ScoreOneAsync(ScoreRequest r, int? item, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
         using var activity = ServingTelemetry.Source.StartActivity("score");
@@ -307,7 +320,7 @@ public sealed class EmailService
             slot = r.Slot ?? _options.DefaultSlot;
         }
         string field = r.Experiment is null ? "model" : "experiment";
-        string text = r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
+        string text = TextOf(r);
         bool fallback = false;
         IntentScore score;
         if (_gpu is not null && await _targets.IsGpuAsync(model, ct).ConfigureAwait(false))
@@ -349,11 +362,11 @@ public sealed class EmailService
                 ? new ServedEvent(id, _time.GetUtcNow(), slot, score.Model, score.Label, Math.Clamp(Shortest(score.Confidence), 0, 1), latency)
                 : null;
         bool keep = logged is ScoredEvent ? assignment!.KeepBodies : logged is ServedEvent && _options.KeepBodiesForSlots.Contains(slot!);
-        return (response, logged, keep);
+        return (response, logged, keep, logged is ScoredEvent ? ShadowsOf(assignment!, score.Model) : null);
     }
 
     /// <summary>The double that a float's shortest decimal form denotes (0.41603243, not 0.41603243350982666), so the log says what the answer said.</summary>
-    private static double Shortest(float value)
+    internal static double Shortest(float value)
     {
         Span<char> digits = stackalloc char[32];
         return value.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture)
@@ -409,10 +422,31 @@ public sealed class EmailService
         return _options.DefaultModel ?? throw new Refusal(new(ServiceErrorReason.Invalid, field == "slot" ? "experiment" : field, "name an experiment, a model or a slot: this service has no default slot with a champion or default model (Verdict:DefaultSlot, Verdict:DefaultModel)", item));
     }
 
+    /// <summary>The experiment's shadow models, less the one that served the email.</summary>
+    private static List<ModelReference>? ShadowsOf(ArmAssignment assignment, string served)
+    {
+        if (assignment.ShadowModels.Count == 0)
+        {
+            return null;
+        }
+        var models = new List<ModelReference>(assignment.ShadowModels.Count);
+        foreach (string name in assignment.ShadowModels)
+        {
+            if (name != served && ModelReference.TryParse(name, out var model))
+            {
+                models.Add(model);
+            }
+        }
+        return models;
+    }
+
+    /// <summary>What is scored: the subject, a line break and the body, or the body alone.</summary>
+    private static string TextOf(ScoreRequest r) => r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
+
     /// <summary>The email's text, to keep beside the event that logged its scoring.</summary>
     private static BodyEvent BodyOf(LogEvent logged, ScoreRequest r)
     {
-        string text = r.Subject is null ? r.Body! : r.Subject + "\n" + r.Body;
+        string text = TextOf(r);
         return logged is ServedEvent served ? new BodyEvent(served.Id, served.Ts, text, null, served.Slot) : new BodyEvent(logged.Id, logged.Ts, text, logged.Experiment, null);
     }
 

@@ -39,4 +39,13 @@ public static class ServingTelemetry
 
     /// <summary>Emails the control's model answered because the GPU service could not.</summary>
     internal static readonly Counter<long> GpuFallbacks = Meter.CreateCounter<long>("verdict.gpu.fallbacks", "{email}", "Emails scored by the fallback model");
+
+    /// <summary>Time a shadow model took to score one email, off the served request.</summary>
+    internal static readonly Histogram<double> ShadowDuration = Meter.CreateHistogram<double>("verdict.shadow.duration", "ms", "Time a shadow model took to score one email");
+
+    /// <summary>Emails left unshadowed because the shadow queue was full: shadowing falls behind serving.</summary>
+    internal static readonly Counter<long> ShadowDropped = Meter.CreateCounter<long>("verdict.shadow.dropped", "{email}", "Emails left unshadowed because the queue was full");
+
+    /// <summary>Shadow predictions that could not be made (the model is missing, or the GPU service did not answer).</summary>
+    internal static readonly Counter<long> ShadowFailed = Meter.CreateCounter<long>("verdict.shadow.failed", "{prediction}", "Shadow predictions that could not be made");
 }

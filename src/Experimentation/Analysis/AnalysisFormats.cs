@@ -64,10 +64,11 @@ public static class AnalysisFormats
         AppendClassification(md, result);
         if (result.Paired.Count > 0)
         {
-            md.Append("\n### Shadow models on the same emails\n\n| served | shadow | n | served acc. | shadow acc. | diff | CI | b / c | McNemar p | exact p |\n|---|---|---:|---:|---:|---:|---|---|---:|---:|\n");
+            md.Append("\n### Shadow models on the same emails\n\n| served | shadow | n | served acc. | shadow acc. | diff | CI | b / c | McNemar p | exact p | shadowed | agreement | shadow p50 / p95 ms |\n|---|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|\n");
             foreach (var p in result.Paired)
             {
-                md.Append(c, $"| {p.ServedModel} | {p.ShadowModel} | {p.N:N0} | {F(p.AccuracyServed)} | {F(p.AccuracyShadow)} | {F(p.Diff)} | {F(p.CiLow)} – {F(p.CiHigh)} | {p.ServedOnlyCorrect} / {p.ShadowOnlyCorrect} | {F(p.PValue)} | {F(p.PValueExact)} |\n");
+                md.Append(c, $"| {p.ServedModel} | {p.ShadowModel} | {p.N:N0} | {F(p.AccuracyServed)} | {F(p.AccuracyShadow)} | {F(p.Diff)} | {F(p.CiLow)} – {F(p.CiHigh)} | {p.ServedOnlyCorrect} / {p.ShadowOnlyCorrect} | {F(p.PValue)} | {F(p.PValueExact)} ")
+                    .Append(c, $"| {p.Shadowed:N0} | {F(p.Agreement)} ({F(p.AgreementLow)} – {F(p.AgreementHigh)}) | {F(p.ShadowLatencyP50Ms)} / {F(p.ShadowLatencyP95Ms)} |\n");
             }
         }
         if (result.Lifecycle.Count > 0)

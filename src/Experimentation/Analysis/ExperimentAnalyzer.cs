@@ -58,7 +58,7 @@ internal static class ExperimentAnalyzer
             Impact = control is null || obs.IsTemplate ? [] : ImpactOf(metrics, control, obs.SeveralExposuresPerUnit),
             Warnings = Warnings(request, metrics),
             Paired = [.. obs.Paired.OrderBy(p => p.Key.Served, StringComparer.Ordinal).ThenBy(p => p.Key.Shadow, StringComparer.Ordinal)
-                .Select(p => McNemarTest.Compute(p.Key.Served, p.Key.Shadow, p.Value.N, p.Value.Both, p.Value.ServedOnly, p.Value.ShadowOnly, alpha))],
+                .Select(p => Paired(p.Key.Served, p.Key.Shadow, p.Value, alpha))],
         };
         result = result with { Verdict = Verdicts.Decide(result, obs.Phase, totalUnits) };
         if (aaObservations is not null)
@@ -67,6 +67,21 @@ internal static class ExperimentAnalyzer
             result = result with { AaVerdict = aaResult.Verdict };
         }
         return result;
+    }
+
+    /// <summary>McNemar's test on the labelled emails, with the agreement and the shadow's latency over all of them.</summary>
+    private static PairedComparison Paired(string served, string shadow, ShadowTally t, double alpha)
+    {
+        var (low, high) = TwoProportionZTest.Wilson(t.Agreed, t.Shadowed, Tails.NormalCritical(alpha));
+        return McNemarTest.Compute(served, shadow, t.N, t.Both, t.ServedOnly, t.ShadowOnly, alpha) with
+        {
+            Shadowed = t.Shadowed,
+            Agreement = t.Shadowed == 0 ? null : (double)t.Agreed / t.Shadowed,
+            AgreementLow = t.Shadowed == 0 ? null : low,
+            AgreementHigh = t.Shadowed == 0 ? null : high,
+            ShadowLatencyP50Ms = t.LatencyMicroseconds.Quantile(0.5) / 1000,
+            ShadowLatencyP95Ms = t.LatencyMicroseconds.Quantile(0.95) / 1000,
+        };
     }
 
     /// <summary>Covered vs not covered across arms, for a metric read from an outcome field.</summary>

@@ -69,7 +69,7 @@ internal static class EventAggregation
         int intents = parser.Intents.Count;
         bool covariates = join.HasCovariates;
         bool shadows = join.HasShadows;
-        var paired = new Dictionary<(short Served, short Shadow), (long N, long Both, long ServedOnly, long ShadowOnly)>();
+        var paired = new Dictionary<(short Served, short Shadow), ShadowTally>();
         foreach (var arm in observations)
         {
             arm.Confusion = new long[intents * intents];
@@ -96,14 +96,29 @@ internal static class EventAggregation
             }
             bool labelled = (r.Flags & HasLabel) != 0, timed = (r.Flags & HasHandling) != 0;
             bool correct = labelled && r.TrueIntent == r.Intent;
-            if (labelled && shadows && r.Model >= 0)
+            if (shadows && r.Model >= 0)
             {
-                foreach (var (model, intent) in join.ShadowsAt(i))
+                foreach (var (model, intent, latency) in join.ShadowsAt(i))
                 {
-                    bool shadowCorrect = intent == r.TrueIntent;
                     var key = (r.Model, model);
-                    var (n, both, servedOnly, shadowOnly) = paired.GetValueOrDefault(key);
-                    paired[key] = (n + 1, both + (correct && shadowCorrect ? 1 : 0), servedOnly + (correct && !shadowCorrect ? 1 : 0), shadowOnly + (!correct && shadowCorrect ? 1 : 0));
+                    if (!paired.TryGetValue(key, out var tally))
+                    {
+                        paired[key] = tally = new ShadowTally();
+                    }
+                    tally.Shadowed++;
+                    tally.Agreed += intent == r.Intent ? 1 : 0;
+                    if (!double.IsNaN(latency))
+                    {
+                        tally.LatencyMicroseconds.Add(latency * 1000);
+                    }
+                    if (labelled)
+                    {
+                        bool shadowCorrect = intent == r.TrueIntent;
+                        tally.N++;
+                        tally.Both += correct && shadowCorrect ? 1 : 0;
+                        tally.ServedOnly += correct && !shadowCorrect ? 1 : 0;
+                        tally.ShadowOnly += !correct && shadowCorrect ? 1 : 0;
+                    }
                 }
             }
             if (labelled)

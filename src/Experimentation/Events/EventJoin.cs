@@ -20,8 +20,8 @@ internal sealed class EventJoin
     // Per experiment index: bit p set when an exposure of phase p was joined.
     private readonly List<byte> _phasesSeen = [];
     private long _duplicateExposures, _duplicateOutcomes;
-    // Shadow predictions by record position (model, intent), the first of each model: only shadowed emails pay for it.
-    private readonly Dictionary<int, List<(short Model, short Intent)>> _shadows = [];
+    // Shadow predictions by record position (model, intent, latency in ms or NaN), the first of each model: only shadowed emails pay for it.
+    private readonly Dictionary<int, List<(short Model, short Intent, double LatencyMs)>> _shadows = [];
 
     // Outcomes' pre-experiment covariates by record position: only the records that have one pay for it.
     private readonly Dictionary<int, double> _covariates = [];
@@ -40,7 +40,7 @@ internal sealed class EventJoin
     public double CovariateAt(int position) => _covariates.Count > 0 && _covariates.TryGetValue(position, out double x) ? x : double.NaN;
 
     /// <summary>The shadow predictions of the record at a position (none for most).</summary>
-    public IReadOnlyList<(short Model, short Intent)> ShadowsAt(int position) => _shadows.Count > 0 && _shadows.TryGetValue(position, out var list) ? list : [];
+    public IReadOnlyList<(short Model, short Intent, double LatencyMs)> ShadowsAt(int position) => _shadows.Count > 0 && _shadows.TryGetValue(position, out var list) ? list : [];
 
     /// <summary>Whether any shadow prediction was joined.</summary>
     public bool HasShadows => _shadows.Count > 0;
@@ -129,7 +129,7 @@ internal sealed class EventJoin
             short model = e.Model;
             if (!list.Exists(s => s.Model == model))
             {
-                list.Add((model, e.Intent));
+                list.Add((model, e.Intent, e.Value));
             }
             return;
         }

@@ -104,6 +104,8 @@ internal sealed class EventLineParser
     {
         public EventType Type;
         public ReadOnlySpan<byte> Id, Experiment, Arm, Unit, Intent, TrueIntent, Model;
+        /// <summary>The latency's number text, read only for a shadow event (an exposure's latency is not analysed).</summary>
+        public ReadOnlySpan<byte> Latency;
         public bool HasId, HasTs, HasTrueIntent, HasHandling, HasExperiment, HasArm, HasUnit, HasIntent, HasModel, HasConfidence, Fallback;
         public long Ts;
         public double Handling;
@@ -200,8 +202,13 @@ internal sealed class EventLineParser
     /// <summary>Checks and keeps one member; returns an error naming the field, or null.</summary>
     private static string? Member(int field, MemberKind kind, ReadOnlySpan<byte> value, ref LineFields f)
     {
-        if (field == 0 || kind == MemberKind.Null || field == F.LatencyMs)
+        if (field == 0 || kind == MemberKind.Null)
         {
+            return null;
+        }
+        if (field == F.LatencyMs)
+        {
+            f.Latency = kind == MemberKind.Number ? value : default;
             return null;
         }
         switch (field)
@@ -397,6 +404,8 @@ internal sealed class EventLineParser
         {
             e.Intent = (short)InternIntent(f.Intent);
             e.Model = (short)Models.Intern(f.Model);
+            // A latency that is not a finite number ≥ 0 is left out, as if absent: it is reported, not analysed.
+            e.Value = !f.Latency.IsEmpty && TryParseDouble(f.Latency, out double latency) && latency >= 0 ? latency : double.NaN;
         }
         else
         {

@@ -24,7 +24,22 @@ internal sealed class ExperimentObservations
 
     public required EventLogDiagnostics Diagnostics { get; init; }
 
-    /// <summary>Served against shadow model on the same labelled emails: n, both right, only the served right, only the shadow right.</summary>
-    public IReadOnlyDictionary<(string Served, string Shadow), (long N, long Both, long ServedOnly, long ShadowOnly)> Paired { get; init; } =
-        new Dictionary<(string, string), (long, long, long, long)>();
+    /// <summary>Served against shadow model on the same emails.</summary>
+    public IReadOnlyDictionary<(string Served, string Shadow), ShadowTally> Paired { get; init; } = new Dictionary<(string, string), ShadowTally>();
+}
+
+/// <summary>A served model against a shadow model on the emails both scored.</summary>
+internal sealed class ShadowTally
+{
+    /// <summary>Labelled emails both scored.</summary>
+    public long N;
+
+    /// <summary>Labelled emails both got right, only the served model got right, only the shadow got right.</summary>
+    public long Both, ServedOnly, ShadowOnly;
+
+    /// <summary>Every email both scored, labelled or not, and those where the two predicted the same intent.</summary>
+    public long Shadowed, Agreed;
+
+    /// <summary>The shadow's scoring latencies, in microseconds (the histogram's unit is 1, so sub-millisecond times keep their 1 %).</summary>
+    public DelayHistogram LatencyMicroseconds { get; } = new();
 }

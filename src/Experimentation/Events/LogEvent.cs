@@ -250,6 +250,69 @@ public sealed record ReplyEvent : LogEvent
 }
 
 /// <summary>
+/// An email an experiment served was also scored, unserved, by one of its shadow models (<c>shadow</c>): the same
+/// email under two models, which the paired analysis compares on its outcome's true intent. Its id is the scoring id
+/// it shadows; it lives in the experiment's partition.
+/// </summary>
+public sealed record ShadowEvent : LogEvent
+{
+    /// <summary>Creates the event; throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <param name="id">The scoring id of the served prediction it shadows.</param>
+    /// <param name="ts">When the shadow model scored it.</param>
+    /// <param name="experiment">The experiment that served the email.</param>
+    /// <param name="model">The shadow model, <c>name@version</c>.</param>
+    /// <param name="intent">Its predicted intent.</param>
+    /// <param name="confidence">Its confidence in it.</param>
+    /// <param name="latencyMs">Its scoring latency, when measured.</param>
+    public ShadowEvent(string id, DateTimeOffset ts, string experiment, string model, string intent, double confidence, double? latencyMs = null)
+        : base(RequiredId(id), ts)
+    {
+        Experiment = Required(experiment, nameof(experiment));
+        Model = Required(model, nameof(model));
+        Intent = Required(intent, nameof(intent));
+        if (!(confidence is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must be in [0, 1]");
+        }
+        if (latencyMs is { } latency && !(latency >= 0 && double.IsFinite(latency)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(latencyMs), latencyMs, "latencyMs must be a finite number ≥ 0");
+        }
+        Confidence = confidence;
+        LatencyMs = latencyMs;
+    }
+
+    /// <inheritdoc/>
+    public override string Experiment { get; }
+
+    /// <summary>The shadow model, <c>name@version</c>.</summary>
+    public string Model { get; }
+
+    /// <summary>Its predicted intent.</summary>
+    public string Intent { get; }
+
+    /// <summary>Its confidence in it.</summary>
+    public double Confidence { get; }
+
+    /// <summary>Its scoring latency, off the served request's.</summary>
+    public double? LatencyMs { get; }
+
+    internal override string Type => "shadow";
+
+    private protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        writer.WriteString("experiment", Experiment);
+        writer.WriteString("model", Model);
+        writer.WriteString("intent", Intent);
+        writer.WriteNumber("confidence", Confidence);
+        if (LatencyMs is { } latency)
+        {
+            writer.WriteNumber("latencyMs", latency);
+        }
+    }
+}
+
+/// <summary>
 /// An email scored outside any experiment, by the champion of a slot (<c>served</c>): what a model answered in
 /// production, for drift and retraining. It lives in the slot's own partition, <c>_slot-{slot}</c>, which no
 /// experiment's analysis reads.

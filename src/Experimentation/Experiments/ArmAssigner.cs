@@ -35,6 +35,9 @@ public sealed record ArmAssignment(string Experiment, string Arm, string Serves,
 
     /// <summary>Whether the experiment keeps the text of its emails for retraining (<see cref="ExperimentDefinition.KeepBodies"/>).</summary>
     public bool KeepBodies { get; init; }
+
+    /// <summary>The models that also score the email, unserved (<see cref="ExperimentDefinition.ShadowModels"/>); logged only while the experiment runs.</summary>
+    public IReadOnlyList<string> ShadowModels { get; init; } = [];
 }
 
 /// <summary>Assigns units to arms: sticky (the same unit always gets the same arm for a given seed and weights), across processes.</summary>
@@ -87,7 +90,7 @@ public sealed class ArmAssigner : IArmAssigner
         }
         var control = definition.Arms.First(a => a.Name == definition.ControlArm);
         ArmAssignment Assign(string arm, string serves, AssignmentReason reason) =>
-            new(experiment, arm, serves, definition.Phase, reason) { ControlServes = control.Serves, KeepBodies = definition.KeepBodies };
+            new(experiment, arm, serves, definition.Phase, reason) { ControlServes = control.Serves, KeepBodies = definition.KeepBodies, ShadowModels = definition.ShadowModels ?? [] };
         switch (definition.Phase)
         {
             case ExperimentPhase.Draft:

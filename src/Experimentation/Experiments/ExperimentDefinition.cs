@@ -101,6 +101,13 @@ public sealed record ExperimentDefinition
     /// </summary>
     public bool KeepBodies { get; init; }
 
+    /// <summary>
+    /// Models that also score every email the experiment serves, unserved, after the answer is sent (<c>name@version</c>):
+    /// each prediction is logged as a <c>shadow</c> event for the paired analysis. A GPU-target model is scored on the
+    /// GPU service. An email is not shadowed by the model that served it.
+    /// </summary>
+    public IReadOnlyList<string> ShadowModels { get; init; } = [];
+
     /// <summary>What the autopilot may do on its own (docs/experiments.md); null: nothing, every phase change is manual.</summary>
     public ExperimentAutomation? Automation { get; init; }
 

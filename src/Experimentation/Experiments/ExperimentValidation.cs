@@ -12,6 +12,9 @@ public static partial class ExperimentValidation
     /// <summary>Metrics a template experiment can decide on.</summary>
     public static readonly IReadOnlyList<string> TemplateMetrics = [.. Analysis.Metrics.Of(ExperimentKind.Template).Select(m => m.Name)];
 
+    /// <summary>The most shadow models an experiment may name.</summary>
+    public const int MaxShadowModels = 4;
+
     private const double WeightTolerance = 1e-9;
 
     /// <summary>Every problem with the definition, each naming its field; empty when it is valid.</summary>
@@ -69,6 +72,27 @@ public static partial class ExperimentValidation
             if (!known.Contains(definition.PrimaryMetrics[i]))
             {
                 problems.Add($"primaryMetrics[{i}] '{definition.PrimaryMetrics[i]}' is not a {definition.Kind.ToString().ToLowerInvariant()} metric ({string.Join(", ", known)})");
+            }
+        }
+        var shadows = definition.ShadowModels ?? [];
+        if (shadows.Count > 0 && definition.Kind != ExperimentKind.Model)
+        {
+            problems.Add("shadowModels: only a model experiment can shadow");
+        }
+        if (shadows.Count > MaxShadowModels)
+        {
+            problems.Add($"shadowModels: at most {MaxShadowModels} shadow models; each one scores every email again");
+        }
+        var shadowSeen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < shadows.Count; i++)
+        {
+            if (shadows[i] is not { } shadow || !ModelReferencePattern().IsMatch(shadow))
+            {
+                problems.Add($"shadowModels[{i}] '{shadows[i]}' must be a pinned model reference name@version");
+            }
+            else if (!shadowSeen.Add(shadow))
+            {
+                problems.Add($"shadowModels[{i}] '{shadow}' is named twice");
             }
         }
         var guardrails = definition.Guardrails ?? [];

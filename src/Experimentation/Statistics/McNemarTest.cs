@@ -106,4 +106,22 @@ public sealed record PairedComparison
 
     /// <summary>Why the test could not be made.</summary>
     public UninformativeReason? Reason { get; init; }
+
+    /// <summary>Every email both scored, labelled or not.</summary>
+    public long Shadowed { get; init; }
+
+    /// <summary>The share of those on which the shadow predicted the served model's intent.</summary>
+    public double? Agreement { get; init; }
+
+    /// <summary>Lower end of the agreement's Wilson interval.</summary>
+    public double? AgreementLow { get; init; }
+
+    /// <summary>Upper end of the agreement's Wilson interval.</summary>
+    public double? AgreementHigh { get; init; }
+
+    /// <summary>The shadow's median scoring latency in ms (to within 1 %), when its events carry <c>latencyMs</c>: what serving it would cost.</summary>
+    public double? ShadowLatencyP50Ms { get; init; }
+
+    /// <summary>Its 95th percentile latency in ms.</summary>
+    public double? ShadowLatencyP95Ms { get; init; }
 }

@@ -55,8 +55,14 @@ public sealed class PairedShadowTests : IDisposable
             bool servedRight = i < 40 || (i >= 40 && i < 65);
             bool shadowRight = i < 40 || (i >= 65 && i < 77);
             lines.AppendLine(c, $$"""{"type":"scored","id":"m{{i}}","ts":"2026-11-02T08:00:00Z","experiment":"shadowed","arm":"champion","model":"champion@1","intent":"{{(servedRight ? "positive" : "objection")}}","confidence":0.8}""");
-            lines.AppendLine(c, $$"""{"type":"shadow","id":"m{{i}}","ts":"2026-11-02T08:00:01Z","experiment":"shadowed","model":"candidate@2","intent":"{{(shadowRight ? "positive" : "not-sure")}}","confidence":0.7}""");
+            lines.AppendLine(c, $$"""{"type":"shadow","id":"m{{i}}","ts":"2026-11-02T08:00:01Z","experiment":"shadowed","model":"candidate@2","intent":"{{(shadowRight ? "positive" : "not-sure")}}","confidence":0.7,"latencyMs":{{0.01 * (i + 1)}}}""");
             lines.AppendLine(c, $$"""{"type":"outcome","id":"m{{i}}","ts":"2026-11-02T09:00:00Z","trueIntent":"positive"}""");
+        }
+        // 20 more emails without an outcome: not in McNemar's counts, but in the agreement (10 agree) and the latency.
+        for (int i = 100; i < 120; i++)
+        {
+            lines.AppendLine(c, $$"""{"type":"scored","id":"m{{i}}","ts":"2026-11-02T08:00:00Z","experiment":"shadowed","arm":"champion","model":"champion@1","intent":"positive","confidence":0.8}""");
+            lines.AppendLine(c, $$"""{"type":"shadow","id":"m{{i}}","ts":"2026-11-02T08:00:01Z","experiment":"shadowed","model":"candidate@2","intent":"{{(i < 110 ? "positive" : "objection")}}","confidence":0.7,"latencyMs":{{0.01 * (i + 1)}}}""");
         }
         // A shadow of another experiment, and one without a model, change nothing.
         lines.AppendLine("""{"type":"shadow","id":"m1","ts":"2026-11-02T08:00:01Z","experiment":"other","model":"x@1","intent":"positive"}""");
@@ -72,7 +78,16 @@ public sealed class PairedShadowTests : IDisposable
         Assert.Equal(1, r.Log.MalformedLines);
         Assert.Equal(1, r.Log.OtherExperiments);
         // Shadow events are not exposures: the arm counts are the served emails only.
-        Assert.Equal(100, r.Arms.Single().Exposures);
+        Assert.Equal(120, r.Arms.Single().Exposures);
         Assert.Contains("| champion@1 | candidate@2 | 100 |", AnalysisFormats.ToMarkdown(r), StringComparison.Ordinal);
+
+        // Agreement over every shadowed email: the 40 both called positive, and 10 of the unlabelled 20.
+        Assert.Equal((120L, 50.0 / 120), (p.Shadowed, p.Agreement!.Value));
+        // statsmodels.stats.proportion.proportion_confint(50, 120, alpha=0.05, method='wilson')
+        Assert.Equal(0.33238352140475963, p.AgreementLow!.Value, 1e-12);
+        Assert.Equal(0.5061196729983578, p.AgreementHigh!.Value, 1e-12);
+        // Latencies 0.01 … 1.20 ms: the 60th and the 114th of 120, to within the histogram's 1 %.
+        Assert.Equal(0.60, p.ShadowLatencyP50Ms!.Value, 0.60 * 0.01);
+        Assert.Equal(1.14, p.ShadowLatencyP95Ms!.Value, 1.14 * 0.01);
     }
 }
