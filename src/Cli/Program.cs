@@ -8,6 +8,7 @@ var root = new RootCommand("Verdict: intent scoring with champion/challenger exp
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(AaReplayCommand.Create());
 root.Subcommands.Add(PowerCommand.Create());
 root.Subcommands.Add(Verdict.Cli.Experiments.ExperimentsCommand.Create());
 root.Subcommands.Add(Verdict.Cli.Experiments.SimulateCommand.Create());

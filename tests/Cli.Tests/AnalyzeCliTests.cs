@@ -26,6 +26,38 @@ public sealed class AnalyzeCliTests : IDisposable
     private string SmallExperiment() => Log([.. Enumerable.Range(0, 200).SelectMany(i => new[] { Scored(i, i % 2 == 0 ? "champion" : "challenger"), Outcome(i, i % 5 != 0, 60 + (i % 37)) })]);
 
     [Fact]
+    public void AaReplay_PrintsEachTestsFalsePositiveRate_AndWritesAPageWithTheChart()
+    {
+        string log = SmallExperiment();
+        string page = _temp.Combine("replay.html");
+
+        var (exit, output, err) = CliTests.Verdict("aa-replay", "--events", log, "--splits", "50", "--seed", "3", "--format", "json");
+        var (pageExit, _, pageErr) = CliTests.Verdict("aa-replay", "--events", log, "--splits", "50", "--format", "html", "--out", page);
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal((50, 200L), (doc.RootElement.GetProperty("splits").GetInt32(), doc.RootElement.GetProperty("units").GetInt64()));
+        Assert.Contains(doc.RootElement.GetProperty("tests").EnumerateArray(), t => t.GetProperty("metric").GetString() == "accuracy" && t.GetProperty("decisive").GetBoolean());
+        // The log has no A/A phase: its own split holds the treatment's effect and is not placed.
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("realSplit").ValueKind);
+        Assert.True(pageExit == 0, pageErr);
+        string html = File.ReadAllText(page);
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains("A/A gate", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--splits", "5", "--splits must be between 20 and 100,000.")]
+    [InlineData("--alpha", "0.9", "--alpha must be in (0, 0.5].")]
+    public void AaReplay_ABadOption_IsOneClearLine(string option, string value, string message)
+    {
+        var (exit, _, err) = CliTests.Verdict("aa-replay", "--events", SmallExperiment(), option, value);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: {message}", err.Trim());
+    }
+
+    [Fact]
     public void Analyze_Folder_PrintsContractJson()
     {
         string log = SmallExperiment();

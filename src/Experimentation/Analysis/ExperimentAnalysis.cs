@@ -7,7 +7,11 @@ public static class ExperimentAnalysis
 {
     /// <summary>Reads every source of the request and analyses one experiment.</summary>
     /// <exception cref="EventLogException">A path is missing, a line is malformed under <see cref="AnalysisRequest.Strict"/>, or the experiment is ambiguous.</exception>
-    public static async Task<AnalysisResult> RunAsync(AnalysisRequest request, CancellationToken cancellationToken = default)
+    public static async Task<AnalysisResult> RunAsync(AnalysisRequest request, CancellationToken cancellationToken = default) =>
+        Analyze(await ReadAsync(request, cancellationToken).ConfigureAwait(false), request);
+
+    /// <summary>Checks the request and reads (and joins) every source it names.</summary>
+    internal static async Task<EventLogReader> ReadAsync(AnalysisRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Alpha is <= 0 or > 0.5)
@@ -27,7 +31,7 @@ public static class ExperimentAnalysis
         var reader = new EventLogReader(request.Experiment, request.AsOf, request.Strict, request.PositiveIntents, request.Since, request.ExcludeFallbacks);
         reader.Reserve(sources.Sum(s => s.Length));
         await EventSources.ReadAsync(reader, sources, cancellationToken).ConfigureAwait(false);
-        return Analyze(reader, request);
+        return reader;
     }
 
     internal static AnalysisResult Analyze(EventLogReader reader, AnalysisRequest request)

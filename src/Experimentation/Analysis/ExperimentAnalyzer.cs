@@ -240,7 +240,7 @@ internal static class ExperimentAnalyzer
 
     private sealed record Context(double Alpha, string Control, bool PlanReached, double TuningUnits, bool UnitLevel, int Seed);
 
-    private static string? PhaseName(EventPhase phase) => phase switch
+    internal static string? PhaseName(EventPhase phase) => phase switch
     {
         EventPhase.AA => "aa",
         EventPhase.AB => "ab",

@@ -32,6 +32,9 @@ internal sealed class EventJoin
     /// <summary>Distinct units; a record's <see cref="JoinRecord.Unit"/> indexes them.</summary>
     public int UnitCount => _unitKeys.Count;
 
+    /// <summary>The key (the unit's 128-bit hash) of a record's <see cref="JoinRecord.Unit"/>.</summary>
+    public UInt128 UnitKey(int unit) => _unitKeys[unit];
+
     public long DuplicateExposures => _duplicateExposures;
 
     public long DuplicateOutcomes => _duplicateOutcomes;

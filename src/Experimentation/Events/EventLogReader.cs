@@ -184,6 +184,52 @@ internal sealed class EventLogReader
         return EventAggregation.Aggregate(_join, _parser, _sources, experiment, name, chosen, _excludeFallbacks);
     }
 
+    /// <summary>
+    /// The experiment's observations in <paramref name="phase"/> as if its units had been split into two arms named
+    /// <paramref name="armA"/> and <paramref name="armB"/> by <paramref name="inB"/> (given each unit's key), instead of
+    /// the arms the log says: what an A/A replay analyses. The log's own arms are left as they were.
+    /// </summary>
+    public ExperimentObservations Resplit(EventPhase phase, string armA, string armB, Func<UInt128, bool> inB)
+    {
+        WaitForJoin();
+        int experiment = ResolveExperiment(out string name);
+        short a = (short)_parser.Arms.Intern(System.Text.Encoding.UTF8.GetBytes(armA));
+        short b = (short)_parser.Arms.Intern(System.Text.Encoding.UTF8.GetBytes(armB));
+        var records = _join.Records;
+        var original = new short[records.Count];
+        for (int i = 0; i < records.Count; i++)
+        {
+            ref JoinRecord r = ref records[i];
+            original[i] = r.Arm;
+            if ((r.Flags & RecordFlags.HasExposure) != 0 && r.Experiment == experiment)
+            {
+                r.Arm = inB(_join.UnitKey(r.Unit)) ? b : a;
+            }
+        }
+        try
+        {
+            return EventAggregation.Aggregate(_join, _parser, _sources, experiment, name, phase, _excludeFallbacks);
+        }
+        finally
+        {
+            for (int i = 0; i < records.Count; i++)
+            {
+                records[i].Arm = original[i];
+            }
+        }
+    }
+
+    /// <summary>The experiment analysed: the one named, or the log's only one.</summary>
+    public string ExperimentName
+    {
+        get
+        {
+            WaitForJoin();
+            ResolveExperiment(out string name);
+            return name;
+        }
+    }
+
     /// <summary>The phases seen on the experiment's exposures while reading.</summary>
     public IReadOnlySet<EventPhase> PhasesOf()
     {
