@@ -112,8 +112,9 @@ public sealed class ShadowScoring
                 await _log.EnqueueAsync(new ShadowEvent(work.Id, _time.GetUtcNow(), work.Experiment, score.Model, score.Label,
                     Math.Clamp(EmailService.Shortest(score.Confidence), 0, 1), latency), ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ScoringException or Azure.RequestFailedException or IOException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Whatever goes wrong with one shadow prediction stays with it: the loop, and the app, go on.
                 Failed(work, model, ex.Message);
             }
         }

@@ -13,7 +13,7 @@ public sealed class ShadowScoringTests(PublishedModelFixture fixture) : IClassFi
 {
     private static readonly SemaphoreSlim Publishing = new(1, 1);
 
-    private async Task<ExperimentStore> ShadowedExperimentAsync(string id)
+    private async Task<ExperimentStore> ShadowedExperimentAsync(string id, params string[] shadowModels)
     {
         await Publishing.WaitAsync();
         try
@@ -34,7 +34,7 @@ public sealed class ShadowScoringTests(PublishedModelFixture fixture) : IClassFi
         {
             Id = id, Seed = id, Baseline = 0.8, MinimumDetectableEffect = 0.03,
             Arms = [new ArmDefinition("champion", 0.5, "replies@1"), new ArmDefinition("challenger", 0.5, "replies@5")],
-            ShadowModels = ["replies@5"],
+            ShadowModels = shadowModels.Length > 0 ? shadowModels : ["replies@5"],
         });
         await lifecycle.StartAaAsync(id);
         await lifecycle.StartAbAsync(id, null, "tests");
@@ -127,6 +127,31 @@ public sealed class ShadowScoringTests(PublishedModelFixture fixture) : IClassFi
         var events = await LogAsync("log-shadow-full");
         Assert.Equal(40, events.Count(e => e.GetProperty("type").GetString() == "scored"));
         Assert.Single(events, e => e.GetProperty("type").GetString() == "shadow");
+    }
+
+    [Fact]
+    public async Task AShadowModelThatCannotScore_IsSkipped_AndTheOtherShadowsGoOn()
+    {
+        // ghost@1 was never published (the store takes the definition without the registry's check).
+        var (service, shadows, log) = Service(await ShadowedExperimentAsync("exp-shadow-ghost", "ghost@1", "replies@5"), "log-shadow-ghost");
+
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.True((await service.ScoreAsync([Email(i, "exp-shadow-ghost")], durable: true, CancellationToken.None)).Succeeded);
+        }
+        using (var stop = new CancellationTokenSource())
+        {
+            await stop.CancelAsync();
+            await shadows.RunAsync(stop.Token);
+        }
+        await log.FlushAsync();
+
+        var events = await LogAsync("log-shadow-ghost");
+        int servedByChampion = events.Count(e => e.GetProperty("type").GetString() == "scored" && e.GetProperty("model").GetString() == "replies@1");
+        var shadowEvents = events.Where(e => e.GetProperty("type").GetString() == "shadow").ToList();
+        Assert.True(servedByChampion > 0);
+        Assert.Equal(servedByChampion, shadowEvents.Count);
+        Assert.All(shadowEvents, e => Assert.Equal("replies@5", e.GetProperty("model").GetString()));
     }
 
     [Fact]
