@@ -39,11 +39,12 @@ public sealed class ExperimentLifecycle(ExperimentStore store, Func<string, Canc
                     missing.Add($"arms[{i}].serves '{draft.Arms[i].Serves}' is not a published model");
                 }
             }
-            for (int i = 0; i < draft.ShadowModels.Count; i++)
+            var shadows = draft.ShadowModels ?? [];
+            for (int i = 0; i < shadows.Count; i++)
             {
-                if (!await modelExists(draft.ShadowModels[i], cancellationToken).ConfigureAwait(false))
+                if (!await modelExists(shadows[i], cancellationToken).ConfigureAwait(false))
                 {
-                    missing.Add($"shadowModels[{i}] '{draft.ShadowModels[i]}' is not a published model");
+                    missing.Add($"shadowModels[{i}] '{shadows[i]}' is not a published model");
                 }
             }
             if (missing.Count > 0)

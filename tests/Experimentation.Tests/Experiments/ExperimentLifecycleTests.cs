@@ -31,6 +31,14 @@ public sealed class ExperimentLifecycleTests(AzuriteFixture azurite) : IClassFix
     }
 
     [Fact]
+    public async Task Create_UnknownShadowModel_IsRejectedNamingIt()
+    {
+        var lifecycle = new ExperimentLifecycle(Store("unknown-shadow"), (reference, _) => Task.FromResult(reference != "intent@9"));
+        var ex = await Assert.ThrowsAsync<ExperimentDefinitionException>(() => lifecycle.CreateAsync(ExperimentTestData.Model("unknown-shadow") with { ShadowModels = ["intent@3", "intent@9"] }));
+        Assert.Equal("shadowModels[1] 'intent@9' is not a published model", ex.Message);
+    }
+
+    [Fact]
     public async Task Create_SameIdTwice_IsAConflict()
     {
         var lifecycle = new ExperimentLifecycle(Store("twice"));
