@@ -59,7 +59,7 @@ string connection = azurite.ConnectionString;
 string parakweet = Path.Combine(RepositoryPaths.Root, "..", "shared", "data", "email-intent-parakweet", "email-intent-parakweet.csv");
 string corpus = Path.Combine(work, "corpus.csv");
 DemoCorpus.Write(corpus);
-var texts = ReadTexts(File.Exists(parakweet) ? parakweet : corpus);
+var texts = EmailTexts.Read(File.Exists(parakweet) ? parakweet : corpus);
 var packages = new List<string>();
 foreach (var (name, architecture) in new[] { ("demo-champion", ModelArchitecture.Linear), ("demo-challenger", ModelArchitecture.Mlp) })
 {
@@ -494,21 +494,6 @@ static TimeSpan ChildrenProcessorTime()
     string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     long ticks = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
     return TimeSpan.FromSeconds(ticks / 100.0);
-}
-
-static List<string> ReadTexts(string csv)
-{
-    var texts = new List<string>();
-    foreach (string line in File.ReadLines(csv).Skip(1))
-    {
-        // text,label,split with the text quoted when it holds a comma or quote.
-        string text = line.StartsWith('"') ? line[1..line.LastIndexOf('"')].Replace("\"\"", "\"", StringComparison.Ordinal) : line[..line.IndexOf(',', StringComparison.Ordinal)];
-        if (text.Length > 0)
-        {
-            texts.Add(text);
-        }
-    }
-    return texts;
 }
 
 static string WrkVersion()

@@ -31,7 +31,7 @@ using var azurite = new AzuriteFixture();
 string corpus = work.Combine("corpus.csv");
 DemoCorpus.Write(corpus);
 string parakweet = Path.Combine(RepositoryPaths.Root, "..", "shared", "data", "email-intent-parakweet", "email-intent-parakweet.csv");
-var texts = ReadTexts(File.Exists(parakweet) ? parakweet : corpus);
+var texts = EmailTexts.Read(File.Exists(parakweet) ? parakweet : corpus);
 using var runtime = ScoringRuntime.Create(new ScoringOptions { BlobConnectionString = azurite.ConnectionString });
 foreach (var (name, architecture) in new[] { ("bench-champion", ModelArchitecture.Linear), ("bench-encoder", ModelArchitecture.Encoder) })
 {
@@ -162,18 +162,3 @@ static double Quantile(double[] values, double q)
 }
 
 static double Median(double[] values) => Quantile(values, 0.5);
-
-static List<string> ReadTexts(string csv)
-{
-    var texts = new List<string>();
-    foreach (string line in File.ReadLines(csv).Skip(1))
-    {
-        // text,label,split with the text quoted when it holds a comma or quote.
-        string text = line.StartsWith('"') ? line[1..line.LastIndexOf('"')].Replace("\"\"", "\"", StringComparison.Ordinal) : line[..line.IndexOf(',', StringComparison.Ordinal)];
-        if (text.Length > 0)
-        {
-            texts.Add(text);
-        }
-    }
-    return texts;
-}

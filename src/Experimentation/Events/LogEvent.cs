@@ -45,6 +45,15 @@ public abstract record LogEvent
         string.IsNullOrEmpty(value) ? throw new ArgumentException($"{field} is required", field) : value;
 
     private protected static string RequiredId(string? value) => Required(value, "id");
+
+    /// <summary>A model's confidence, checked to be in [0, 1].</summary>
+    private protected static double Probability(double confidence) =>
+        confidence is >= 0 and <= 1 ? confidence : throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must be in [0, 1]");
+
+    /// <summary>A measured latency, checked to be finite and ≥ 0 when given.</summary>
+    private protected static double? Latency(double? latencyMs) =>
+        latencyMs is not { } latency || (latency >= 0 && double.IsFinite(latency)) ? latencyMs
+            : throw new ArgumentOutOfRangeException(nameof(latencyMs), latencyMs, "latencyMs must be a finite number ≥ 0");
 }
 
 /// <summary>An email was scored under an experiment: an exposure (<c>scored</c>).</summary>
@@ -59,17 +68,9 @@ public sealed record ScoredEvent : LogEvent
         Unit = Required(unit, nameof(unit));
         Model = Required(model, nameof(model));
         Intent = Required(intent, nameof(intent));
-        if (!(confidence is >= 0 and <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must be in [0, 1]");
-        }
-        if (latencyMs is { } latency && !(latency >= 0 && double.IsFinite(latency)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(latencyMs), latencyMs, "latencyMs must be a finite number ≥ 0");
-        }
-        Confidence = confidence;
+        Confidence = Probability(confidence);
+        LatencyMs = Latency(latencyMs);
         Phase = phase;
-        LatencyMs = latencyMs;
     }
 
     /// <inheritdoc/>
@@ -270,16 +271,8 @@ public sealed record ShadowEvent : LogEvent
         Experiment = Required(experiment, nameof(experiment));
         Model = Required(model, nameof(model));
         Intent = Required(intent, nameof(intent));
-        if (!(confidence is >= 0 and <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must be in [0, 1]");
-        }
-        if (latencyMs is { } latency && !(latency >= 0 && double.IsFinite(latency)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(latencyMs), latencyMs, "latencyMs must be a finite number ≥ 0");
-        }
-        Confidence = confidence;
-        LatencyMs = latencyMs;
+        Confidence = Probability(confidence);
+        LatencyMs = Latency(latencyMs);
     }
 
     /// <inheritdoc/>
@@ -330,12 +323,8 @@ public sealed record ServedEvent : LogEvent
         }
         Model = Required(model, nameof(model));
         Intent = Required(intent, nameof(intent));
-        if (!(confidence is >= 0 and <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must be in [0, 1]");
-        }
-        Confidence = confidence;
-        LatencyMs = latencyMs;
+        Confidence = Probability(confidence);
+        LatencyMs = Latency(latencyMs);
     }
 
     /// <summary>Whether <paramref name="slot"/> is a valid slot name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit.</summary>
