@@ -9,6 +9,7 @@ root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(AaReplayCommand.Create());
+root.Subcommands.Add(AggregateCommand.Create());
 root.Subcommands.Add(PowerCommand.Create());
 root.Subcommands.Add(Verdict.Cli.Experiments.ExperimentsCommand.Create());
 root.Subcommands.Add(Verdict.Cli.Experiments.SimulateCommand.Create());

@@ -17,7 +17,11 @@ internal static class AnalyzeCommand
         var events = new Option<string[]>("--events")
         {
             Description = "JSONL files, folders of them, Blob prefixes (blob://container/prefix), or the event log of the experiment (log://container, e.g. log://events).",
-            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var aggregates = new Option<string[]>("--aggregates")
+        {
+            Description = "Partial aggregates files (verdict aggregate, or the Spark job; docs/aggregates.md) to merge and analyse instead of a log.",
             AllowMultipleArgumentsPerToken = true,
         };
         var experiment = new Option<string?>("--experiment") { Description = "The experiment (required when the log holds several)." };
@@ -40,7 +44,7 @@ internal static class AnalyzeCommand
 
         var command = new Command("analyze", "Analyse an experiment's event log: sample-ratio check, tests per metric, verdict.")
         {
-            events, experiment, control, alpha, weights, asOf, since, format, output, strict, planned, phase, positive, storage, excludeFallbacks, guardrails,
+            events, aggregates, experiment, control, alpha, weights, asOf, since, format, output, strict, planned, phase, positive, storage, excludeFallbacks, guardrails,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,7 +80,14 @@ internal static class AnalyzeCommand
             {
                 throw new CliException("--since is after --as-of.");
             }
-            var result = await ExperimentAnalysis.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            string[] partials = parse.GetValue(aggregates) ?? [];
+            if ((request.Events.Count == 0) == (partials.Length == 0))
+            {
+                throw new CliException("give the log (--events) or partial aggregates (--aggregates), one of the two.");
+            }
+            var result = partials.Length > 0
+                ? await PartialAggregates.AnalyzeAsync(partials, request, cancellationToken).ConfigureAwait(false)
+                : await ExperimentAnalysis.RunAsync(request, cancellationToken).ConfigureAwait(false);
             var kind = result.Kind == "template" ? ExperimentKind.Template : ExperimentKind.Model;
             if (request.Guardrails.Select(g => g.Problem(kind)).FirstOrDefault(p => p is not null) is { } problem)
             {
@@ -166,7 +177,7 @@ internal static class AnalyzeCommand
         return values;
     }
 
-    private static DateTimeOffset? ParseInstant(string option, string? text) =>
+    internal static DateTimeOffset? ParseInstant(string option, string? text) =>
         text is null ? null
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value.ToUniversalTime()
         : throw new CliException($"{option}: '{text}' is not an RFC 3339 timestamp.");

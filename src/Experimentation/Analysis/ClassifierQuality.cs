@@ -26,8 +26,9 @@ internal static class ClassifierQuality
         {
             return null;
         }
-        // The intents that occur, true or predicted, in some arm: one order for every arm's matrix.
-        var used = Enumerable.Range(0, k).Where(i => obs.Arms.Any(a => Row(a, i, k) > 0 || Column(a, i, k) > 0)).ToArray();
+        // The intents that occur, true or predicted, in some arm, by name: one order for every arm's matrix, whatever order
+        // the log (or merged partial aggregates) met them in, so the bootstrap's draws do not depend on it.
+        var used = Enumerable.Range(0, k).Where(i => obs.Arms.Any(a => Row(a, i, k) > 0 || Column(a, i, k) > 0)).OrderBy(i => obs.Intents[i], StringComparer.Ordinal).ToArray();
         double z = Tails.NormalCritical(alpha);
         var arms = new List<ArmClassification>();
         for (int a = 0; a < obs.Arms.Count; a++)

@@ -29,6 +29,9 @@ internal sealed class ArmObservations(string name)
     /// <summary>Handling seconds per email, or the mean per unit when units have several emails.</summary>
     public List<double> HandlingValues { get; } = [];
 
+    /// <summary>A partial aggregate's per-unit mean handling times, kept beside the emails' (<see cref="HandlingValues"/>) until the merge knows which the analysis reads.</summary>
+    public List<double> UnitHandlingMeans { get; } = [];
+
     public ProportionSummary Replies { get; set; }
 
     public ProportionSummary PositiveReplies { get; set; }

@@ -20,6 +20,30 @@ internal sealed class DelayHistogram
         Count++;
     }
 
+    /// <summary>The bins that hold something, as (bin, count): what a partial aggregate stores.</summary>
+    public IEnumerable<(int Bin, long Count)> Bins()
+    {
+        for (int bin = 0; bin < BinCount; bin++)
+        {
+            if (_counts[bin] > 0)
+            {
+                yield return (bin, _counts[bin]);
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="count"/> values to <paramref name="bin"/> (a merged partial's); false when the bin does not exist.</summary>
+    public bool AddBin(int bin, long count)
+    {
+        if (bin is < 0 or >= BinCount || count < 0)
+        {
+            return false;
+        }
+        _counts[bin] += count;
+        Count += count;
+        return true;
+    }
+
     /// <summary>The <paramref name="q"/> quantile (the smallest delay with at least q of the delays at or below it), as its bin's geometric middle; null when empty.</summary>
     public double? Quantile(double q)
     {

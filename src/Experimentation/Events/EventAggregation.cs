@@ -12,7 +12,12 @@ namespace Verdict.Experimentation.Events;
 /// </remarks>
 internal static class EventAggregation
 {
-    public static ExperimentObservations Aggregate(EventJoin join, EventLineParser parser, int sources, int experiment, string name, EventPhase chosen, bool excludeFallbacks)
+    /// <summary>
+    /// One experiment's observations in one phase. With <paramref name="partial"/> (partial aggregates, which merge with
+    /// others) unit-level sums and handling values are both kept, whatever this part alone holds: only the whole tells
+    /// whether units have several exposures.
+    /// </summary>
+    public static ExperimentObservations Aggregate(EventJoin join, EventLineParser parser, int sources, int experiment, string name, EventPhase chosen, bool excludeFallbacks, bool partial = false)
     {
         int arms = parser.Arms.Count;
         var observations = Enumerable.Range(0, arms).Select(a => new ArmObservations(parser.Arms[a])).ToArray();
@@ -75,12 +80,13 @@ internal static class EventAggregation
             arm.Confusion = new long[intents * intents];
         }
         // Pass 2: email-level statistics and per-unit sums, leaving out units seen in several arms.
-        var unitLabelled = several ? new int[units] : [];
-        var unitCorrect = several ? new int[units] : [];
-        var unitTimed = several ? new int[units] : [];
-        var unitSeconds = several ? new double[units] : [];
-        var unitReplies = several ? new int[units] : [];
-        var unitPositive = several ? new int[units] : [];
+        bool unitLevel = several || partial, values = !several || partial;
+        var unitLabelled = unitLevel ? new int[units] : [];
+        var unitCorrect = unitLevel ? new int[units] : [];
+        var unitTimed = unitLevel ? new int[units] : [];
+        var unitSeconds = unitLevel ? new double[units] : [];
+        var unitReplies = unitLevel ? new int[units] : [];
+        var unitPositive = unitLevel ? new int[units] : [];
         for (int i = 0; i < join.Records.Count; i++)
         {
             ref JoinRecord r = ref join.Records[i];
@@ -144,7 +150,7 @@ internal static class EventAggregation
             {
                 arm.Handling = arm.Handling.Add(r.Handling);
                 arm.HandlingLog = arm.HandlingLog.Add(Math.Log(1 + r.Handling));
-                if (!several)
+                if (values)
                 {
                     arm.HandlingValues.Add(r.Handling);
                 }
@@ -168,7 +174,7 @@ internal static class EventAggregation
                 today.Exposures + 1,
                 labelled ? today.Accuracy.Add(correct) : today.Accuracy,
                 (r.Flags & IsTemplate) != 0 ? today.PositiveReplies.Add((r.Flags & HasPositiveReply) != 0) : today.PositiveReplies);
-            if (several)
+            if (unitLevel)
             {
                 int u = r.Unit;
                 unitLabelled[u] += labelled ? 1 : 0;
@@ -189,7 +195,7 @@ internal static class EventAggregation
             }
             var arm = observations[unitArm[u]];
             arm.Units++;
-            if (!several)
+            if (!unitLevel)
             {
                 continue;
             }
@@ -200,7 +206,7 @@ internal static class EventAggregation
             if (unitTimed[u] > 0)
             {
                 arm.HandlingByUnit = arm.HandlingByUnit.Add(unitSeconds[u], unitTimed[u]);
-                arm.HandlingValues.Add(unitSeconds[u] / unitTimed[u]);
+                (partial ? arm.UnitHandlingMeans : arm.HandlingValues).Add(unitSeconds[u] / unitTimed[u]);
             }
             arm.RepliesByUnit = arm.RepliesByUnit.Add(unitReplies[u], unitExposures[u]);
             arm.PositiveRepliesByUnit = arm.PositiveRepliesByUnit.Add(unitPositive[u], unitExposures[u]);

@@ -176,12 +176,14 @@ internal sealed class EventLogReader
     /// Completes the join and aggregates one experiment and phase. Without an experiment named, the log must
     /// hold exactly one; without a phase, the latest present (A/B over A/A) is taken.
     /// </summary>
-    public ExperimentObservations Complete(EventPhase? phase = null)
+    /// <param name="phase">The phase; null takes the latest.</param>
+    /// <param name="partial">Whether the observations are a partial aggregate, to be merged with others (unit-level sums and handling values both kept).</param>
+    public ExperimentObservations Complete(EventPhase? phase = null, bool partial = false)
     {
         WaitForJoin();
         int experiment = ResolveExperiment(out string name);
         EventPhase chosen = phase ?? LatestPhase();
-        return EventAggregation.Aggregate(_join, _parser, _sources, experiment, name, chosen, _excludeFallbacks);
+        return EventAggregation.Aggregate(_join, _parser, _sources, experiment, name, chosen, _excludeFallbacks, partial);
     }
 
     /// <summary>

@@ -17,10 +17,10 @@ public sealed class EventLogReaderDifferentialTests
     private static readonly DateTimeOffset Start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] Intents = ["positive", "objection", "not-sure", "unsubscribe", "pricing"];
 
-    private sealed record Log(List<List<string>> Sources, string[] Experiments);
+    internal sealed record Log(List<List<string>> Sources, string[] Experiments);
 
     /// <summary>A random log; every choice comes from <paramref name="seed"/>.</summary>
-    private static Log Generate(int seed)
+    internal static Log Generate(int seed)
     {
         var rng = new Random(seed);
         var lines = new List<string>();
