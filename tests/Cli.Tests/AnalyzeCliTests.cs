@@ -58,6 +58,37 @@ public sealed class AnalyzeCliTests : IDisposable
     }
 
     [Fact]
+    public void Aggregate_ThenAnalyzeTheAggregates_GivesWhatAnalysingTheLogGives()
+    {
+        string log = SmallExperiment();
+        string aggregates = _temp.Combine("small.aggregates.jsonl");
+
+        var (writeExit, _, writeErr) = CliTests.Verdict("aggregate", "--events", log, "--out", aggregates);
+        var (exit, fromAggregates, err) = CliTests.Verdict("analyze", "--aggregates", aggregates);
+        var (_, fromLog, _) = CliTests.Verdict("analyze", "--events", log);
+
+        Assert.True(writeExit == 0, writeErr);
+        Assert.True(exit == 0, err);
+        Assert.Equal(fromLog, fromAggregates);
+        Assert.All(File.ReadLines(aggregates), line => Assert.StartsWith("""{"format":"verdict-aggregates","version":1,""", line, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnalyzeAggregates_ABadLine_IsOneLineNamingTheFileAndLine_AndTheLogAndAggregatesTogetherAreRefused()
+    {
+        string aggregates = _temp.Combine("bad.aggregates.jsonl");
+        File.WriteAllLines(aggregates, ["""{"format":"verdict-aggregates","version":1,"experiment":"e","phase":"ab","record":"arm","arm":"a"}"""]);
+
+        var (exit, _, err) = CliTests.Verdict("analyze", "--aggregates", aggregates);
+        var (bothExit, _, bothErr) = CliTests.Verdict("analyze", "--aggregates", aggregates, "--events", SmallExperiment());
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"error: {aggregates}:1: not a partial aggregate:", err.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+        Assert.Equal((1, "error: give the log (--events) or partial aggregates (--aggregates), one of the two."), (bothExit, bothErr.Trim()));
+    }
+
+    [Fact]
     public void Analyze_Folder_PrintsContractJson()
     {
         string log = SmallExperiment();

@@ -320,6 +320,8 @@ public static class PartialAggregates
         private readonly Dictionary<string, SortedDictionary<DateOnly, DayCounts>> _days = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<(string True, string Predicted), long>> _confusion = new(StringComparer.Ordinal);
         private readonly List<string> _intents = [];
+        // Each arm's handling values (emails', or units' means) as value → count, expanded once, in order, at the end.
+        private readonly Dictionary<(string Arm, bool UnitMeans), Dictionary<double, long>> _values = [];
         private readonly Dictionary<(string, string), ShadowTally> _paired = [];
         private EventLogDiagnostics? _log;
         private bool _template, _several;
@@ -401,8 +403,8 @@ public static class PartialAggregates
             arm.PositiveRepliesByUnit += Ratio(e, "positiveRepliesByUnit");
             arm.Brier += Mean(e, "brier");
             arm.CupedHandling += Ratio(e, "cupedHandling");
-            AddValues(arm.HandlingValues, e.GetProperty("handlingValues"));
-            AddValues(arm.UnitHandlingMeans, e.GetProperty("unitHandlingMeans"));
+            AddValues(_values, (name, false), e.GetProperty("handlingValues"));
+            AddValues(_values, (name, true), e.GetProperty("unitHandlingMeans"));
             var days = _days[name];
             foreach (var d in e.GetProperty("days").EnumerateArray())
             {
@@ -438,16 +440,18 @@ public static class PartialAggregates
             {
                 // What the log's own analysis reads: unit-level sums when some unit has several exposures, every handling
                 // time when none has. A part keeps both, since only the whole tells which.
-                if (_several)
-                {
-                    arm.HandlingValues.Clear();
-                    arm.HandlingValues.AddRange(arm.UnitHandlingMeans);
-                }
-                else
+                if (!_several)
                 {
                     arm.AccuracyByUnit = arm.HandlingByUnit = arm.RepliesByUnit = arm.PositiveRepliesByUnit = default;
                 }
-                arm.UnitHandlingMeans.Clear();
+                if (_values.TryGetValue((name, _several), out var histogram))
+                {
+                    arm.HandlingValues.EnsureCapacity((int)histogram.Values.Sum());
+                    foreach (var (value, count) in histogram.OrderBy(v => v.Key))
+                    {
+                        arm.HandlingValues.AddRange(Enumerable.Repeat(value, (int)count));
+                    }
+                }
                 arm.Confusion = new long[_intents.Count * _intents.Count];
                 foreach (var ((truth, predicted), count) in _confusion[name])
                 {
@@ -487,8 +491,12 @@ public static class PartialAggregates
             return intent;
         }
 
-        private static void AddValues(List<double> values, JsonElement histogram)
+        private static void AddValues(Dictionary<(string, bool), Dictionary<double, long>> all, (string, bool) key, JsonElement histogram)
         {
+            if (!all.TryGetValue(key, out var values))
+            {
+                all[key] = values = [];
+            }
             foreach (var v in histogram.EnumerateArray())
             {
                 double value = v[0].GetDouble();
@@ -497,7 +505,7 @@ public static class PartialAggregates
                 {
                     throw new FormatException($"a value's count {count} is negative");
                 }
-                values.AddRange(Enumerable.Repeat(value, (int)count));
+                values[value] = values.GetValueOrDefault(value) + count;
             }
         }
 
