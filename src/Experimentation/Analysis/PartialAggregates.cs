@@ -39,7 +39,7 @@ public static class PartialAggregates
         await buffer.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static void Write(ExperimentObservations obs, Stream output)
+    internal static void Write(ExperimentObservations obs, Stream output)
     {
         var options = new JsonWriterOptions { Indented = false };
         void Line(Action<Utf8JsonWriter> body)
