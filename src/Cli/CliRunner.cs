@@ -28,6 +28,7 @@ internal static class CliRunner
         ScoringException scoring => $"{scoring.Message} ({scoring.Error})",
         CliException cli => cli.Message,
         Verdict.Experimentation.Events.EventLogException log => log.Message,
+        DuckDB.NET.Data.DuckDBException duck => $"DuckDB: {duck.Message}",
         Verdict.Experimentation.Events.EventLogWriteException write => write.Message,
         Verdict.Experimentation.Experiments.ExperimentDefinitionException definition => definition.Message,
         Verdict.Experimentation.Experiments.ExperimentConflictException conflict => $"conflict: {conflict.Message}",

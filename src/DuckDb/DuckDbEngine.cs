@@ -165,7 +165,7 @@ public static class DuckDbEngine
     private static async Task<string> OnlyExperimentAsync(DuckDBConnection connection, CancellationToken ct)
     {
         var names = new List<string>();
-        await QueryAsync(connection, "SELECT DISTINCT experiment ->> '$' FROM events_raw WHERE json_type(experiment) = 'VARCHAR' AND json_type(\"type\") = 'VARCHAR' AND \"type\" ->> '$' IN ('scored', 'assigned') ORDER BY 1", r => names.Add(r.GetString(0)), ct).ConfigureAwait(false);
+        await QueryAsync(connection, "SELECT DISTINCT experiment ->> '$' FROM events_raw WHERE json_type(experiment) = 'VARCHAR' AND json_type(\"type\") = 'VARCHAR' AND (\"type\" ->> '$') IN ('scored', 'assigned') ORDER BY 1", r => names.Add(r.GetString(0)), ct).ConfigureAwait(false);
         return names.Count switch
         {
             1 => names[0],

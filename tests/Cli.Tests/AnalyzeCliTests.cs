@@ -74,6 +74,23 @@ public sealed class AnalyzeCliTests : IDisposable
     }
 
     [Fact]
+    public void AnalyzeWithTheDuckDbEngine_GivesTheBuiltInReadersVerdictAndTests_AndABadMemoryLimitIsOneLine()
+    {
+        string log = SmallExperiment();
+
+        var (exit, fromDuck, err) = CliTests.Verdict("analyze", "--events", log, "--engine", "duckdb", "--memory-limit", "256MB");
+        var (_, fromBuiltin, _) = CliTests.Verdict("analyze", "--events", log);
+        var (badExit, _, badErr) = CliTests.Verdict("analyze", "--events", log, "--engine", "duckdb", "--memory-limit", "lots");
+
+        Assert.True(exit == 0, err);
+        using var duck = JsonDocument.Parse(fromDuck);
+        using var builtin = JsonDocument.Parse(fromBuiltin);
+        Assert.Equal(builtin.RootElement.GetProperty("verdict").GetRawText(), duck.RootElement.GetProperty("verdict").GetRawText());
+        Assert.Equal(builtin.RootElement.GetProperty("arms").GetRawText(), duck.RootElement.GetProperty("arms").GetRawText());
+        Assert.Equal((1, "error: --memory-limit 'lots' is not a size such as 512MB or 4GB."), (badExit, badErr.Trim()));
+    }
+
+    [Fact]
     public void AnalyzeAggregates_ABadLine_IsOneLineNamingTheFileAndLine_AndTheLogAndAggregatesTogetherAreRefused()
     {
         string aggregates = _temp.Combine("bad.aggregates.jsonl");

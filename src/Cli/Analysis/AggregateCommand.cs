@@ -21,9 +21,10 @@ internal static class AggregateCommand
         var excludeFallbacks = new Option<bool>("--exclude-fallbacks") { Description = "Leave out exposures a fallback model scored." };
         var output = new Option<FileInfo>("--out") { Description = "The aggregates file to write (JSON Lines).", Required = true };
         var storage = new Option<string?>("--storage") { Description = CliStorage.Description + " For blob:// and log:// paths." };
+        var (engine, memoryLimit) = AnalyzeCommand.EngineOptions();
         var command = new Command("aggregate", "Write an experiment's partial aggregates (docs/aggregates.md): per phase and arm, the mergeable statistics every test needs.")
         {
-            events, experiment, asOf, since, positive, excludeFallbacks, output, storage,
+            events, experiment, asOf, since, positive, excludeFallbacks, output, storage, engine, memoryLimit,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -45,7 +46,14 @@ internal static class AggregateCommand
             {
                 await using (var stream = File.Create(temporary))
                 {
-                    await PartialAggregates.WriteAsync(request, stream, ct).ConfigureAwait(false);
+                    if (parse.GetValue(engine) == "duckdb")
+                    {
+                        await Verdict.DuckDb.DuckDbEngine.WriteAggregatesAsync(request, new Verdict.DuckDb.DuckDbOptions { MemoryLimit = AnalyzeCommand.MemoryLimit(parse.GetValue(memoryLimit)) }, stream, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await PartialAggregates.WriteAsync(request, stream, ct).ConfigureAwait(false);
+                    }
                 }
                 File.Move(temporary, file.FullName, overwrite: true);
             }
