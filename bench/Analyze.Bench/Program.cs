@@ -1,6 +1,6 @@
 // verdict analyze over 10 million events (5M scored + 5M outcome) in JSONL files on disk, beside a bare
 // parse-only pass (Utf8JsonReader over every token, no analysis) over the same files in the same run.
-// Usage: dotnet run -c Release --project bench/Analyze.Bench -- [folder] [scored events, default 5000000]
+// Usage: dotnet run -c Release --project bench/Analyze.Bench -- [folder] [scored events, default 5000000] [generate-only]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -11,6 +11,10 @@ using Verdict.Experimentation.Events;
 string folder = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "verdict-analyze-bench");
 int scored = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000_000;
 var files = Generate(folder, scored);
+if (args.Length > 2 && args[2] == "generate-only")
+{
+    return;
+}
 long bytes = files.Sum(f => new FileInfo(f).Length);
 long events = 2L * scored;
 Console.WriteLine($"{events:N0} events in {files.Count} files, {bytes / 1e6:N0} MB");

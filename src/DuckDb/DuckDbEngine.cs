@@ -23,9 +23,8 @@ public sealed record DuckDbOptions
 }
 
 /// <summary>
-/// <c>--engine duckdb</c>: the dedup rules, the join and the per-unit aggregation run as SQL (aggregates.sql, the same
-/// SQL the Spark job runs) in an embedded DuckDB, which spills to disk under its memory limit, over the same JSONL
-/// (or Parquet) files. It produces partial aggregates (docs/aggregates.md), which <see cref="PartialAggregates"/>
+/// <c>--engine duckdb</c>: the dedup rules, the join and the per-unit aggregation run as SQL (aggregates.sql) in an
+/// embedded DuckDB, which spills to disk under its memory limit, over the same JSONL (or Parquet) files. It produces partial aggregates (docs/aggregates.md), which <see cref="PartialAggregates"/>
 /// analyses; memory then depends on the number of arms, days and distinct handling times, not on the log's size.
 /// </summary>
 public static class DuckDbEngine
@@ -119,7 +118,7 @@ public static class DuckDbEngine
         {
             if (path.Contains("://", StringComparison.Ordinal))
             {
-                throw new EventLogException($"{path}: the DuckDB engine reads local files and folders; copy the log here, or run the Spark job on the lake (docs/lake.md)");
+                throw new EventLogException($"{path}: the DuckDB engine reads local files and folders; copy the log here first (for example with azcopy), or use the built-in engine");
             }
             if (Directory.Exists(path))
             {

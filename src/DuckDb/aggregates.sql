@@ -1,13 +1,13 @@
--- Partial aggregates in SQL (docs/aggregates.md, docs/lake.md): the log's dedup rules, the join of exposures with
--- outcomes and replies, and the per-unit aggregation, over a table `events_raw` with one row per log line and one
--- JSON column per field (type, id, ts, experiment, arm, unit, intent, trueIntent, handlingSeconds, confidence,
--- model, phase, fallback, covariate). The engine that runs it defines `events_raw` (DuckDB: read_json over JSONL
--- or Parquet files; Spark: the Blob log) and these parameters, substituted before it runs:
+-- Partial aggregates in SQL (docs/aggregates.md): the log's dedup rules, the join of exposures with outcomes and
+-- replies, and the per-unit aggregation, over a view `events_raw` with one row per log line and one JSON column per
+-- field (type, id, ts, experiment, arm, unit, intent, trueIntent, handlingSeconds, confidence, model, phase,
+-- fallback, covariate), which the engine defines (read_json over JSONL files, read_parquet over Parquet files).
+-- DuckDB's dialect (json_type, ->>, QUALIFY, GROUP BY ALL, EXCLUDE). Parameters, substituted before it runs:
 --   :experiment  the experiment, a string literal        :since, :as_of  TIMESTAMPTZ literals (or NULL)
 --   :exclude_fallbacks  true or false                    :positive  a list of string literals, the positive reply intents
 -- Statements are separated by lines holding only "-- ;". Each `result_*` table is read back by the engine.
 
-CREATE OR REPLACE TEMP TABLE typed AS
+CREATE OR REPLACE TEMP VIEW typed AS
 SELECT
   CASE WHEN json_type("type") = 'VARCHAR' THEN "type" ->> '$' END AS t,
   json_type("type") AS type_kind,
@@ -42,7 +42,7 @@ FROM events_raw;
 -- A line is malformed when a field has the wrong JSON type or value (a null counts as absent), or a field its type
 -- needs is missing; then it is counted and left out, as the built-in reader does.
 CREATE OR REPLACE TEMP TABLE checked AS
-SELECT *,
+SELECT t, id, event_at, experiment, arm, unit, intent, true_intent, handling, confidence, model, phase, fallback, covariate,
   CASE
     WHEN coalesce(type_kind, 'NULL') NOT IN ('NULL', 'VARCHAR') OR coalesce(id_kind, 'NULL') NOT IN ('NULL', 'VARCHAR')
       OR coalesce(ts_kind, 'NULL') NOT IN ('NULL', 'VARCHAR') OR coalesce(experiment_kind, 'NULL') NOT IN ('NULL', 'VARCHAR')
