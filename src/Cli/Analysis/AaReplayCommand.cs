@@ -9,28 +9,20 @@ internal static class AaReplayCommand
 {
     public static Command Create()
     {
-        var events = new Option<string[]>("--events")
-        {
-            Description = "JSONL files, folders of them, Blob prefixes (blob://container/prefix), or the event log of the experiment (log://container).",
-            Required = true,
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var experiment = new Option<string?>("--experiment") { Description = "The experiment (required when the log holds several)." };
+        var log = new LogOptions();
         var splits = new Option<int>("--splits") { Description = "How many random splits.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "Seeds the splits: the same seed and log give the same result.", DefaultValueFactory = _ => 1 };
         var alpha = new Option<double>("--alpha") { Description = "Significance level each test is read at.", DefaultValueFactory = _ => 0.05 };
         var phase = new Option<string?>("--phase") { Description = "aa or ab: whose exposures to split (default: the A/A phase when the log has one, else the latest)." };
         phase.AcceptOnlyFromAmong("aa", "ab");
-        var positive = new Option<string>("--positive-intents") { Description = "Reply intents counted as positive, comma-separated.", DefaultValueFactory = _ => "positive" };
-        var excludeFallbacks = new Option<bool>("--exclude-fallbacks") { Description = "Leave out exposures a fallback model scored." };
         var format = new Option<string>("--format") { Description = "md, json, or html (a page with the chart; give --out).", DefaultValueFactory = _ => "md" };
         format.AcceptOnlyFromAmong("md", "json", "html");
         var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output." };
-        var storage = new Option<string?>("--storage") { Description = CliStorage.Description + " For blob:// and log:// paths." };
         var command = new Command("aa-replay", "Split a real log's units into two fake arms many times and analyse each split as analyze does: the false-positive rate of every test and of the A/A gate, and whether the log's own A/A split looks random.")
         {
-            events, experiment, splits, seed, alpha, phase, positive, excludeFallbacks, format, output, storage,
+            splits, seed, alpha, phase, format, output,
         };
+        log.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             double a = parse.GetValue(alpha);
@@ -43,16 +35,10 @@ internal static class AaReplayCommand
             {
                 throw new CliException("--splits must be between 20 and 100,000.");
             }
-            var account = CliStorage.TryResolve(parse.GetValue(storage));
-            var request = new AnalysisRequest
+            var request = log.Request(parse) with
             {
-                Events = parse.GetValue(events) ?? [],
-                Experiment = parse.GetValue(experiment),
                 Alpha = a,
-                ExcludeFallbacks = parse.GetValue(excludeFallbacks),
                 Phase = parse.GetValue(phase) switch { "aa" => EventPhase.AA, "ab" => EventPhase.AB, _ => null },
-                PositiveIntents = [.. (parse.GetValue(positive) ?? "positive").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
-                BlobService = account?.Blobs,
             };
             var result = await AaReplay.RunAsync(request, n, parse.GetValue(seed), ct).ConfigureAwait(false);
             string text = parse.GetValue(format) switch
