@@ -14,14 +14,15 @@ public sealed class ShadowServingTests(FunctionsFixture fixture) : IClassFixture
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task EveryScoredEmailNotServedByTheShadowModel_GetsOneShadowEvent_InTheExperimentsPartition()
+    public async Task EveryScoredEmail_GetsOneShadowEvent_InTheExperimentsPartition()
     {
         var lifecycle = new ExperimentLifecycle(new ExperimentStore(new BlobContainerClient(fixture.Azurite.ConnectionString, ExperimentStore.DefaultContainer)));
         await lifecycle.CreateAsync(new ExperimentDefinition
         {
             Id = "exp-shadow", Seed = "shadow", Baseline = 0.8, MinimumDetectableEffect = 0.03,
             Arms = [new ArmDefinition("champion", 0.5, "replies@1"), new ArmDefinition("challenger", 0.5, "replies@2")],
-            ShadowModels = ["replies@2"],
+            // replies@3 is a GPU-target model; without a GPU service the app scores it itself.
+            ShadowModels = ["replies@3"],
         });
         await lifecycle.StartAaAsync("exp-shadow");
         await lifecycle.StartAbAsync("exp-shadow", null, "tests");
@@ -56,12 +57,12 @@ public sealed class ShadowServingTests(FunctionsFixture fixture) : IClassFixture
         var scored = log.Where(e => e.GetProperty("type").GetString() == "scored").ToList();
         var shadows = log.Where(e => e.GetProperty("type").GetString() == "shadow").ToList();
         Assert.Equal(Emails, scored.Count);
-        var servedByChampion = scored.Where(e => e.GetProperty("model").GetString() == "replies@1").Select(e => e.GetProperty("id").GetString()!).Order(StringComparer.Ordinal).ToList();
-        Assert.InRange(servedByChampion.Count, 3, Emails - 3);
-        Assert.Equal(servedByChampion, shadows.Select(e => e.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Contains(scored, e => e.GetProperty("model").GetString() == "replies@1");
+        Assert.Contains(scored, e => e.GetProperty("model").GetString() == "replies@2");
+        Assert.Equal(scored.Select(e => e.GetProperty("id").GetString()!).Order(StringComparer.Ordinal), shadows.Select(e => e.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
         Assert.All(shadows, e =>
         {
-            Assert.Equal(("exp-shadow", "replies@2"), (e.GetProperty("experiment").GetString(), e.GetProperty("model").GetString()));
+            Assert.Equal(("exp-shadow", "replies@3"), (e.GetProperty("experiment").GetString(), e.GetProperty("model").GetString()));
             Assert.False(string.IsNullOrEmpty(e.GetProperty("intent").GetString()));
             Assert.InRange(e.GetProperty("confidence").GetDouble(), 0, 1);
         });
