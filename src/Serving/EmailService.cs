@@ -59,7 +59,7 @@ public sealed class EmailService
         _gpu = options.GpuService ? gpu ?? throw new ArgumentException("GpuService is on, but no GPU client is given", nameof(gpu)) : null;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _targets = new ModelTargets(scoring, time);
+        _targets = shadows?.Targets ?? new ModelTargets(scoring, time);
         _slots = slots;
         _bodies = bodies;
         _shadows = shadows;

@@ -44,6 +44,9 @@ public sealed class ShadowScoring
         _queue = Channel.CreateBounded<ShadowWork>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     }
 
+    /// <summary>Which models go to the GPU service; the serving path shares it, so the registry is listed once for both.</summary>
+    internal ModelTargets Targets => _targets;
+
     /// <summary>Emails waiting to be shadowed.</summary>
     public int Pending => _queue.Reader.Count;
 
