@@ -23,7 +23,7 @@ public sealed record DuckDbOptions
 }
 
 /// <summary>
-/// <c>--engine duckdb</c>: the dedup rules, the join and the per-unit aggregation run as SQL (aggregates.sql) in an
+/// <c>--engine duckdb</c>: the dedup rules, the join and the per-unit aggregation run as the SQL shared with the Spark job (sql/aggregates.sql, over DuckDB's source read, source.sql) in an
 /// embedded DuckDB, which spills to disk under its memory limit, over the same JSONL (or Parquet) files. It produces partial aggregates (docs/aggregates.md), which <see cref="PartialAggregates"/>
 /// analyses; memory then depends on the number of arms, days and distinct handling times, not on the log's size.
 /// </summary>
@@ -48,32 +48,35 @@ public static class DuckDbEngine
             await ExecuteAsync(connection, $"SET memory_limit = {Literal(options.MemoryLimit)}; SET temp_directory = {Literal(temp)}; SET preserve_insertion_order = false; SET TimeZone = 'UTC';" +
                 (options.Threads > 0 ? $" SET threads = {options.Threads.ToString(C)};" : ""), cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, "CREATE OR REPLACE TEMP VIEW events_raw AS " + Source(files), cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, Resource("source.sql"), cancellationToken).ConfigureAwait(false);
             string experiment = request.Experiment ?? await OnlyExperimentAsync(connection, cancellationToken).ConfigureAwait(false);
             var parameters = new Dictionary<string, string>
             {
-                [":experiment"] = Literal(experiment),
-                [":exclude_fallbacks"] = request.ExcludeFallbacks ? "true" : "false",
-                [":as_of"] = request.AsOf is { } asOf ? $"TIMESTAMPTZ {Literal(asOf.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff+00", C))}" : "CAST(NULL AS TIMESTAMPTZ)",
-                [":since"] = request.Since is { } since ? $"TIMESTAMPTZ {Literal(since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff+00", C))}" : "CAST(NULL AS TIMESTAMPTZ)",
-                [":positive"] = "[" + string.Join(", ", request.PositiveIntents.Select(Literal)) + "]::VARCHAR[]",
+                ["experiment"] = Literal(experiment),
+                ["sources"] = files.Count.ToString(C),
+                ["exclude_fallbacks"] = request.ExcludeFallbacks ? "true" : "false",
+                ["as_of"] = Microseconds(request.AsOf),
+                ["since"] = Microseconds(request.Since),
+                ["positive"] = "(" + (request.PositiveIntents.Count == 0 ? "NULL" : string.Join(", ", request.PositiveIntents.Select(Literal))) + ")",
             };
-            foreach (string statement in Script().Split("\n-- ;\n"))
+            foreach (var step in AggregateSteps.Parse(Script()))
             {
-                string sql = parameters.Aggregate(statement, (s, p) => s.Replace(p.Key, p.Value, StringComparison.Ordinal));
+                string sql = step.Bind(parameters);
+                string create = step.Kind == AggregateStepKind.View ? "CREATE OR REPLACE TEMP VIEW" : "CREATE OR REPLACE TEMP TABLE";
                 try
                 {
-                    await ExecuteAsync(connection, sql, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(connection, $"{create} {step.Name} AS\n{sql}", cancellationToken).ConfigureAwait(false);
+                    foreach (string table in step.Drop)
+                    {
+                        await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {table}", cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (DuckDBException ex)
                 {
-                    string table = sql.Split('\n').FirstOrDefault(l => l.StartsWith("CREATE", StringComparison.Ordinal)) ?? "";
-                    throw new EventLogException($"DuckDB failed at '{table}': {ex.Message}");
+                    throw new EventLogException($"DuckDB failed at step {step.Name}: {ex.Message}");
                 }
             }
-            foreach (var observations in await ReadAsync(connection, experiment, files.Count, request.ExcludeFallbacks, cancellationToken).ConfigureAwait(false))
-            {
-                PartialAggregates.Write(observations, output);
-            }
+            ResultTables.WriteAggregates(name => Rows(connection, name), output);
         }
         finally
         {
@@ -103,10 +106,12 @@ public static class DuckDbEngine
         }
     }
 
-    /// <summary>The SQL shared with the Spark job.</summary>
-    public static string Script()
+    /// <summary>sql/aggregates.sql, the SQL shared with the Spark job.</summary>
+    public static string Script() => Resource("aggregates.sql");
+
+    private static string Resource(string name)
     {
-        using var stream = typeof(DuckDbEngine).Assembly.GetManifestResourceStream("aggregates.sql") ?? throw new InvalidOperationException("aggregates.sql is not embedded");
+        using var stream = typeof(DuckDbEngine).Assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException(name + " is not embedded");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
     }
@@ -164,7 +169,7 @@ public static class DuckDbEngine
     private static async Task<string> OnlyExperimentAsync(DuckDBConnection connection, CancellationToken ct)
     {
         var names = new List<string>();
-        await QueryAsync(connection, "SELECT DISTINCT experiment ->> '$' FROM events_raw WHERE json_type(experiment) = 'VARCHAR' AND json_type(\"type\") = 'VARCHAR' AND (\"type\" ->> '$') IN ('scored', 'assigned') ORDER BY 1", r => names.Add(r.GetString(0)), ct).ConfigureAwait(false);
+        await QueryAsync(connection, "SELECT DISTINCT experiment FROM events WHERE NOT type_error AND t IN ('scored', 'assigned') AND experiment IS NOT NULL ORDER BY 1", r => names.Add(r.GetString(0)), ct).ConfigureAwait(false);
         return names.Count switch
         {
             1 => names[0],
@@ -173,119 +178,49 @@ public static class DuckDbEngine
         };
     }
 
-    private static async Task<List<ExperimentObservations>> ReadAsync(DuckDBConnection connection, string experiment, int sources, bool excludeFallbacks, CancellationToken ct)
-    {
-        EventLogDiagnostics log = new();
-        await QueryAsync(connection, "SELECT * FROM result_log", r => log = new EventLogDiagnostics
-        {
-            Sources = sources,
-            Lines = r.GetInt64(0),
-            MalformedLines = r.GetInt64(1),
-            UnknownTypes = r.GetInt64(2),
-            DuplicateExposures = r.GetInt64(3),
-            DuplicateOutcomes = r.GetInt64(4),
-            OrphanOutcomes = r.GetInt64(5),
-            OtherExperiments = r.GetInt64(6),
-            AfterAsOf = r.GetInt64(7),
-            BeforeSince = r.GetInt64(8),
-            FallbacksExcluded = excludeFallbacks,
-        }, ct).ConfigureAwait(false);
-        var phases = new SortedDictionary<int, (bool Template, long Fallbacks, long? First, long? Last, long Conflicted, bool Several)>();
-        await QueryAsync(connection, "SELECT phase, coalesce(template, false), fallbacks, first_us, last_us, conflicted_units, several FROM result_phases", r =>
-            phases[r.GetInt32(0)] = (r.GetBoolean(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.IsDBNull(4) ? null : r.GetInt64(4), r.GetInt64(5), r.GetBoolean(6)), ct).ConfigureAwait(false);
-        var arms = new Dictionary<(int Phase, string Arm), ArmObservations>();
-        ArmObservations Arm(int phase, string name) => arms.TryGetValue((phase, name), out var a) ? a : arms[(phase, name)] = new ArmObservations(name);
-        await QueryAsync(connection, "SELECT * FROM result_arms", r =>
-        {
-            var a = Arm(r.GetInt32(0), r.GetString(1));
-            a.Exposures = r.GetInt64(2);
-            a.Units = r.GetInt64(3);
-            if (!r.IsDBNull(4))
-            {
-                foreach (object? model in (System.Collections.IEnumerable)r.GetValue(4))
-                {
-                    a.Models.Add((string)model!);
-                }
-            }
-            a.Accuracy = new ProportionSummary(r.GetInt64(5), r.GetInt64(6));
-            a.Handling = Mean(r, 7, 8, 9);
-            a.HandlingLog = Mean(r, 7, 10, 11);
-            a.Replies = new ProportionSummary(r.GetInt64(12), r.GetInt64(13));
-            a.PositiveReplies = new ProportionSummary(r.GetInt64(12), r.GetInt64(14));
-            a.Brier = Mean(r, 15, 16, 17);
-            a.CupedHandling = r.GetInt64(18) == 0 ? default : new RatioSummary(r.GetInt64(18), r.GetDouble(19), r.GetDouble(20), r.GetDouble(21), r.GetDouble(22), r.GetDouble(23));
-        }, ct).ConfigureAwait(false);
-        await QueryAsync(connection, "SELECT * FROM result_unit_ratios", r =>
-        {
-            var a = Arm(r.GetInt32(0), r.GetString(1));
-            var ratio = new RatioSummary(r.GetInt64(3), r.GetDouble(4), r.GetDouble(5), r.GetDouble(6), r.GetDouble(7), r.GetDouble(8));
-            switch (r.GetString(2))
-            {
-                case "accuracy": a.AccuracyByUnit = ratio; break;
-                case "handling": a.HandlingByUnit = ratio; break;
-                case "replies": a.RepliesByUnit = ratio; break;
-                default: a.PositiveRepliesByUnit = ratio; break;
-            }
-        }, ct).ConfigureAwait(false);
-        await QueryAsync(connection, "SELECT * FROM result_values ORDER BY value", r =>
-        {
-            var a = Arm(r.GetInt32(0), r.GetString(1));
-            (r.GetBoolean(2) ? a.UnitHandlingMeans : a.HandlingValues).AddRange(Enumerable.Repeat(r.GetDouble(3), (int)r.GetInt64(4)));
-        }, ct).ConfigureAwait(false);
-        var days = new List<(int Phase, string Arm, long Day, DayCounts Counts)>();
-        await QueryAsync(connection, "SELECT * FROM result_days", r => days.Add((r.GetInt32(0), r.GetString(1), r.GetInt64(2),
-            new DayCounts(r.GetInt64(3), new ProportionSummary(r.GetInt64(4), r.GetInt64(5)), new ProportionSummary(r.GetInt64(6), r.GetInt64(7))))), ct).ConfigureAwait(false);
-        var cells = new List<(int Phase, string Arm, string Kind, string? A, string B, long N, double X, long Y)>();
-        await QueryAsync(connection, "SELECT * FROM result_cells", r => cells.Add((r.GetInt32(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4),
-            r.GetInt64(5), Convert.ToDouble(r.GetValue(6), C), Convert.ToInt64(r.GetValue(7), C))), ct).ConfigureAwait(false);
+    private static string Microseconds(DateTimeOffset? at) =>
+        at is { } t ? ((t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10).ToString(C) : "CAST(NULL AS BIGINT)";
 
-        var intents = cells.Where(c => c.Kind == "confusion").SelectMany(c => new[] { c.A!, c.B }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var index = intents.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i, StringComparer.Ordinal);
-        var result = new List<ExperimentObservations>();
-        foreach (var (phase, p) in phases)
+    /// <summary>A result table's rows, read as they are enumerated.</summary>
+    private static IEnumerable<IResultRow> Rows(DuckDBConnection connection, string table)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT * FROM " + table;
+        using var reader = command.ExecuteReader();
+        var row = new ReaderRow(reader);
+        while (reader.Read())
         {
-            var phaseArms = arms.Where(a => a.Key.Phase == phase).Select(a => a.Value).ToList();
-            long firstDay = p.First is long f ? Math.DivRem(f, 86_400_000_000L) is var (q, rem) && rem < 0 ? q - 1 : q : 0;
-            foreach (var a in phaseArms)
-            {
-                a.Confusion = new long[intents.Count * intents.Count];
-                foreach (var c in cells.Where(c => c.Phase == phase && c.Arm == a.Name))
-                {
-                    switch (c.Kind)
-                    {
-                        case "confusion": a.Confusion[(index[c.A!] * intents.Count) + index[c.B]] += c.N; break;
-                        case "calibration": a.Calibration[int.Parse(c.B, C)] = new CalibrationBin(c.N, c.X, c.Y); break;
-                        default: a.OutcomeDelays.AddBin(int.Parse(c.B, C), c.N); break;
-                    }
-                }
-                foreach (var d in days.Where(d => d.Phase == phase && d.Arm == a.Name).OrderBy(d => d.Day))
-                {
-                    int offset = (int)(d.Day - firstDay);
-                    while (a.Days.Count <= offset)
-                    {
-                        a.Days.Add(default);
-                    }
-                    a.Days[offset] = d.Counts;
-                }
-            }
-            result.Add(new ExperimentObservations
-            {
-                Experiment = experiment,
-                IsTemplate = p.Template,
-                Phase = (EventPhase)phase,
-                SeveralExposuresPerUnit = p.Several,
-                Intents = intents,
-                Arms = [.. phaseArms.Where(o => o.Exposures > 0 || o.Units > 0).OrderBy(o => o.Name, StringComparer.Ordinal)],
-                FirstExposure = p.First is long first ? DateTimeOffset.UnixEpoch.AddTicks(first * 10) : null,
-                LastExposure = p.Last is long last ? DateTimeOffset.UnixEpoch.AddTicks(last * 10) : null,
-                Diagnostics = log with { UnitsInSeveralArms = p.Conflicted, FallbackExposures = p.Fallbacks },
-            });
+            yield return row;
         }
-        return result;
     }
 
-    private static MeanSummary Mean(DbDataReader r, int count, int mean, int m2) =>
-        r.GetInt64(count) == 0 ? default : new MeanSummary(r.GetInt64(count), r.GetDouble(mean), r.GetDouble(m2));
+    /// <summary>The current row of a DuckDB reader, by column name; DuckDB's sums of integers are 128-bit.</summary>
+    private sealed class ReaderRow(DbDataReader reader) : IResultRow
+    {
+        private readonly Dictionary<string, int> _ordinals = Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, i => i, StringComparer.Ordinal);
+
+        private object? Value(string column) => _ordinals.TryGetValue(column, out int i) && !reader.IsDBNull(i) ? reader.GetValue(i) : null;
+
+        public bool IsNull(string column) => Value(column) is null;
+
+        public long Count(string column) => Value(column) switch
+        {
+            System.Numerics.BigInteger b => (long)b,
+            { } v => Convert.ToInt64(v, C),
+            null => throw new InvalidOperationException($"{column} is null"),
+        };
+
+        public double Number(string column) => Value(column) switch
+        {
+            System.Numerics.BigInteger b => (double)b,
+            { } v => Convert.ToDouble(v, C),
+            null => throw new InvalidOperationException($"{column} is null"),
+        };
+
+        public string Text(string column) => (string?)Value(column) ?? throw new InvalidOperationException($"{column} is null");
+
+        public bool Flag(string column) => (bool?)Value(column) ?? throw new InvalidOperationException($"{column} is null");
+    }
 
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken ct)
     {
