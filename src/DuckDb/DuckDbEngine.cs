@@ -20,6 +20,9 @@ public sealed record DuckDbOptions
 
     /// <summary>Threads DuckDB may use; 0: all cores.</summary>
     public int Threads { get; init; }
+
+    /// <summary>When set, each result table is also written there as <c>NAME.jsonl</c>, the form <c>verdict aggregate --tables</c> reads (as the Spark job writes them).</summary>
+    public string? TablesFolder { get; init; }
 }
 
 /// <summary>
@@ -74,6 +77,14 @@ public static class DuckDbEngine
                 catch (DuckDBException ex)
                 {
                     throw new EventLogException($"DuckDB failed at step {step.Name}: {ex.Message}");
+                }
+            }
+            if (options.TablesFolder is { } folder)
+            {
+                Directory.CreateDirectory(folder);
+                foreach (string table in ResultTables.Names)
+                {
+                    await ExecuteAsync(connection, $"COPY {table} TO {Literal(Path.Combine(folder, table + ".jsonl"))} (FORMAT json)", cancellationToken).ConfigureAwait(false);
                 }
             }
             ResultTables.WriteAggregates(name => Rows(connection, name), output);

@@ -91,6 +91,31 @@ public sealed class AnalyzeCliTests : IDisposable
     }
 
     [Fact]
+    public async Task AggregateFromResultTables_AnalysesAsTheDuckDbEngine_AndNeedsTheTablesOrTheLog()
+    {
+        string log = SmallExperiment();
+        string tables = _temp.Combine("tables");
+        string aggregates = _temp.Combine("from-tables.jsonl");
+        var (_, fromDuck, _) = CliTests.Verdict("analyze", "--events", log, "--engine", "duckdb", "--memory-limit", "256MB");
+        // The result tables as the Spark job leaves them (the DuckDB engine writes the same tables from the same SQL).
+        await Verdict.DuckDb.DuckDbEngine.WriteAggregatesAsync(new Verdict.Experimentation.Analysis.AnalysisRequest { Events = [log] },
+            new Verdict.DuckDb.DuckDbOptions { MemoryLimit = "256MB", TablesFolder = tables }, Stream.Null);
+
+        var (exit, _, err) = CliTests.Verdict("aggregate", "--tables", tables, "--out", aggregates);
+        var (_, fromTables, _) = CliTests.Verdict("analyze", "--aggregates", aggregates);
+        var (neitherExit, _, neitherErr) = CliTests.Verdict("aggregate", "--out", aggregates);
+
+        Assert.True(exit == 0, err);
+        // Two DuckDB runs sum in parallel, so their statistics may differ in the last bits; the decision and counts may not.
+        using var duck = JsonDocument.Parse(fromDuck);
+        using var viaTables = JsonDocument.Parse(fromTables);
+        Assert.Equal(duck.RootElement.GetProperty("verdict").GetRawText(), viaTables.RootElement.GetProperty("verdict").GetRawText());
+        Assert.Equal(duck.RootElement.GetProperty("arms").GetRawText(), viaTables.RootElement.GetProperty("arms").GetRawText());
+        Assert.Equal(duck.RootElement.GetProperty("log").GetRawText(), viaTables.RootElement.GetProperty("log").GetRawText());
+        Assert.Equal((1, "error: give the log (--events) or the Spark job's result tables (--tables), one of the two."), (neitherExit, neitherErr.Trim()));
+    }
+
+    [Fact]
     public void AnalyzeAggregates_ABadLine_IsOneLineNamingTheFileAndLine_AndTheLogAndAggregatesTogetherAreRefused()
     {
         string aggregates = _temp.Combine("bad.aggregates.jsonl");

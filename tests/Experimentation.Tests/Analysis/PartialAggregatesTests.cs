@@ -135,6 +135,63 @@ public sealed class PartialAggregatesTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(11)]
+    public async Task ResultTablesWrittenAsSparkWritesThem_GiveTheEnginesAggregates(int seed)
+    {
+        var log = EventLogReaderDifferentialTests.Generate(seed);
+        string folder = WriteSources($"tables-log-{seed}", log.Sources);
+        var request = new AnalysisRequest { Events = [folder], Experiment = log.Experiments[0] };
+        string tables = _dir.Combine($"tables-{seed}");
+        using var direct = new MemoryStream();
+        await Verdict.DuckDb.DuckDbEngine.WriteAggregatesAsync(request, new Verdict.DuckDb.DuckDbOptions { MemoryLimit = "512MB", Threads = 2, TablesFolder = tables }, direct);
+
+        // As DataFrame.write.json leaves them: a folder of part files per table, rows in any order, null columns left out.
+        string spark = _dir.Combine($"spark-{seed}");
+        var rng = new Random(seed);
+        foreach (string table in ResultTables.Names)
+        {
+            var rows = File.ReadAllLines(Path.Combine(tables, table + ".jsonl")).OrderBy(_ => rng.Next()).Select(line =>
+            {
+                var row = JsonNode.Parse(line)!.AsObject();
+                foreach (string column in row.Where(p => p.Value is null).Select(p => p.Key).ToList())
+                {
+                    row.Remove(column);
+                }
+                return row.ToJsonString();
+            }).ToList();
+            Directory.CreateDirectory(Path.Combine(spark, table));
+            File.WriteAllLines(Path.Combine(spark, table, "part-00000-c000.json"), rows.Take(rows.Count / 2));
+            File.WriteAllLines(Path.Combine(spark, table, "part-00001-c000.json"), rows.Skip(rows.Count / 2));
+        }
+        using var fromFolder = new MemoryStream();
+
+        ResultTables.WriteAggregatesFromFolder(spark, fromFolder);
+
+        Assert.Equal(Encoding.UTF8.GetString(direct.ToArray()), Encoding.UTF8.GetString(fromFolder.ToArray()));
+    }
+
+    [Fact]
+    public void ResultTables_AMissingTableOrABadValue_IsOneErrorNamingTheFile()
+    {
+        string folder = _dir.Combine("incomplete");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "result_log.jsonl"), """{"experiment":"e","sources":"two"}""" + "\n");
+
+        var missing = Assert.Throws<EventLogException>(() => ResultTables.WriteAggregatesFromFolder(folder, Stream.Null));
+        foreach (string table in ResultTables.Names.Skip(1))
+        {
+            File.WriteAllText(Path.Combine(folder, table + ".jsonl"), "");
+        }
+        var bad = Assert.Throws<EventLogException>(() => ResultTables.WriteAggregatesFromFolder(folder, Stream.Null));
+
+        Assert.Equal($"{folder}: the result table result_phases is missing (expected result_phases.jsonl, or a folder result_phases/ of part files)", missing.Message);
+        Assert.Equal($"{Path.Combine(folder, "result_log.jsonl")}:1: sources must be an integer", bad.Message);
+    }
+
     private static (string? Id, string? Unit, bool Exposure) Parse(string line)
     {
         try
