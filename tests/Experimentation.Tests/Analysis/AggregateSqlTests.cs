@@ -1,6 +1,9 @@
+using System.Diagnostics;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Verdict.DuckDb;
 using Verdict.Experimentation.Analysis;
+using Verdict.TestUtilities;
 
 namespace Verdict.Experimentation.Tests.Analysis;
 
@@ -61,6 +64,46 @@ public sealed partial class AggregateSqlTests
 
         Assert.StartsWith($"step {step.Name}: no value for :", error.Message, StringComparison.Ordinal);
         Assert.Contains("expected '-- step NAME view|table|result [drop NAME...]'", format.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSparkJob_ReadsTheSameStepsAndBindsTheSameSql_AsTheDuckDbEngine()
+    {
+        var parameters = new Dictionary<string, string>
+        {
+            ["experiment"] = "'e'", ["sources"] = "3", ["exclude_fallbacks"] = "true", ["as_of"] = "1793741200500000",
+            ["since"] = "CAST(NULL AS BIGINT)", ["positive"] = "('positive', 'interested')",
+        };
+        // spark/verdict_aggregates.py's own parsing, run by Debian's Python (Spark itself is not needed for it).
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("""
+            import json, sys
+            sys.path.insert(0, "spark")
+            import verdict_aggregates as job
+            parameters = json.loads(sys.argv[1])
+            steps = job.steps(open("sql/aggregates.sql", encoding="utf-8").read())
+            print(json.dumps([[name, kind, drops, job.bind(query, parameters, name)] for name, kind, drops, query in steps]))
+            print(job.microseconds("2026-11-03T23:26:40.5+02:00", "--as-of"))
+            """);
+        start.ArgumentList.Add(JsonSerializer.Serialize(parameters));
+        using var process = Process.Start(start)!;
+        string[] output = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, errors);
+
+        var python = JsonSerializer.Deserialize<List<List<JsonElement>>>(output[0])!;
+        Assert.Equal(Steps.Count, python.Count);
+        for (int i = 0; i < Steps.Count; i++)
+        {
+            Assert.Equal(Steps[i].Name, python[i][0].GetString());
+            Assert.Equal(Steps[i].Kind.ToString().ToLowerInvariant(), python[i][1].GetString());
+            Assert.Equal(Steps[i].Drop, python[i][2].EnumerateArray().Select(d => d.GetString()!));
+            Assert.Equal(Steps[i].Bind(parameters), python[i][3].GetString());
+        }
+        // 2026-11-03T21:26:40.5Z in microseconds since the epoch (`date -u -d @1793741200` prints that instant, to the second).
+        Assert.Equal("1793741200500000", output[1]);
     }
 
     [GeneratedRegex(@"\b([A-Za-z_]+)\s*\(")]
