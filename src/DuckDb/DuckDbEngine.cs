@@ -41,7 +41,7 @@ public static class DuckDbEngine
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        var files = Files(request.Events);
+        var files = await FilesAsync(request.Events, cancellationToken).ConfigureAwait(false);
         string temp = options.TempDirectory ?? Path.Combine(Path.GetTempPath(), "verdict-duckdb-" + Environment.ProcessId.ToString(C));
         Directory.CreateDirectory(temp);
         try
@@ -127,7 +127,7 @@ public static class DuckDbEngine
         return reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
     }
 
-    private static List<string> Files(IReadOnlyList<string> paths)
+    private static async Task<List<string>> FilesAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
         var files = new List<string>();
         foreach (string path in paths)
@@ -138,8 +138,8 @@ public static class DuckDbEngine
             }
             if (Directory.Exists(path))
             {
-                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => f.EndsWith(".jsonl", StringComparison.Ordinal) || f.EndsWith(".parquet", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+                // The same files the built-in reader reads: .jsonl and compacted .parquet files, less the blobs a compacted file holds.
+                files.AddRange(await EventSources.LocalFilesAsync(path, cancellationToken).ConfigureAwait(false));
             }
             else if (File.Exists(path))
             {
@@ -152,14 +152,18 @@ public static class DuckDbEngine
         }
         if (files.Count == 0)
         {
-            throw new EventLogException("no .jsonl or .parquet files to read");
+            throw new EventLogException("no .jsonl or compacted .parquet files to read");
         }
         return files;
     }
 
     private static readonly string[] Fields = ["type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "fallback", "covariate"];
 
-    /// <summary>One row per line, one JSON column per field, from JSONL files (lines that are not JSON objects are skipped) and Parquet files.</summary>
+    /// <summary>
+    /// One row per line, one JSON column per field: from JSONL files (lines that are not JSON objects are skipped), and from
+    /// compacted files' <c>line</c> column (where a line that is not a JSON object is kept as a malformed row, as the built-in
+    /// reader counts it: its <c>type</c> is a number).
+    /// </summary>
     private static string Source(List<string> files)
     {
         var parts = new List<string>();
@@ -172,7 +176,11 @@ public static class DuckDbEngine
         var parquet = files.Where(f => f.EndsWith(".parquet", StringComparison.Ordinal)).ToList();
         if (parquet.Count > 0)
         {
-            parts.Add($"SELECT {string.Join(", ", Fields.Select(f => $"to_json(\"{f}\") AS \"{f}\""))} FROM read_parquet([{string.Join(", ", parquet.Select(Literal))}], union_by_name = true)");
+            string structure = Literal("{" + string.Join(", ", Fields.Select(f => $"\"{f}\": \"JSON\"")) + "}");
+            parts.Add($"SELECT {string.Join(", ", Fields.Select(f => f == "type" ? "CASE WHEN o THEN j.\"type\" ELSE '0'::JSON END AS \"type\"" : $"j.\"{f}\" AS \"{f}\""))} " +
+                $"FROM (SELECT o, CASE WHEN o THEN json_transform({CompactedLog.LineColumn}, {structure}) END AS j " +
+                $"FROM (SELECT {CompactedLog.LineColumn}, CASE WHEN json_valid({CompactedLog.LineColumn}) THEN json_type({CompactedLog.LineColumn}) = 'OBJECT' ELSE false END AS o " +
+                $"FROM read_parquet([{string.Join(", ", parquet.Select(Literal))}])) lines) parsed");
         }
         return string.Join(" UNION ALL ", parts);
     }

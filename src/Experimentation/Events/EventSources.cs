@@ -73,10 +73,10 @@ internal static class EventSources
         }
         if (Directory.Exists(path))
         {
-            var files = Directory.EnumerateFiles(path, "*.jsonl", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+            var files = await LocalFilesAsync(path, cancellationToken).ConfigureAwait(false);
             if (files.Count == 0)
             {
-                throw new EventLogException($"{path}: the folder holds no .jsonl files");
+                throw new EventLogException($"{path}: the folder holds no .jsonl files (nor compacted .parquet files)");
             }
             return [.. files.Select(FileSource)];
         }
@@ -87,8 +87,35 @@ internal static class EventSources
         return [FileSource(path)];
     }
 
-    private static EventSource FileSource(string file) => new(file, new FileInfo(file).Length, _ =>
-        Task.FromResult<Stream>(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan)));
+    /// <summary>
+    /// A folder's log files, recursively, in ordinal name order: its .jsonl files and compacted files, less the .jsonl files
+    /// a compacted file holds (matched by the end of their path and their length: a copy of the log keeps the blobs' names).
+    /// </summary>
+    public static async Task<List<string>> LocalFilesAsync(string folder, CancellationToken cancellationToken = default)
+    {
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".jsonl", StringComparison.Ordinal) || CompactedLog.IsCompacted(f)).Order(StringComparer.Ordinal).ToList();
+        var held = new List<CompactedLog.Source>();
+        foreach (string file in files.Where(CompactedLog.IsCompacted))
+        {
+            await using var stream = File.OpenRead(file);
+            held.AddRange(await CompactedLog.ReadSourcesAsync(stream, file, cancellationToken).ConfigureAwait(false));
+        }
+        if (held.Count == 0)
+        {
+            return files;
+        }
+        var byName = held.GroupBy(h => Path.GetFileName(h.Name), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        return [.. files.Where(f => !(byName.TryGetValue(Path.GetFileName(f), out var candidates)
+            && candidates.Any(h => f.Replace('\\', '/').EndsWith("/" + h.Name, StringComparison.Ordinal) && new FileInfo(f).Length == h.Length)))];
+    }
+
+    private static EventSource FileSource(string file)
+    {
+        Task<Stream> Open(CancellationToken _) =>
+            Task.FromResult<Stream>(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan));
+        return new(file, new FileInfo(file).Length, CompactedLog.IsCompacted(file) ? ct => CompactedLog.OpenLinesAsync(Open, file, ct) : Open);
+    }
 
     private static async Task<IReadOnlyList<EventSource>> PrefixBlobsAsync(string path, BlobAccess blobs, CancellationToken cancellationToken)
     {
@@ -102,12 +129,12 @@ internal static class EventSources
         }
 
         var client = ContainerClient(path, blobs, container);
-        var names = new List<(string Name, long Length)>();
+        var names = new List<BlobItem>();
         try
         {
             await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
             {
-                names.Add((item.Name, item.Properties.ContentLength ?? 0));
+                names.Add(item);
             }
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
@@ -118,29 +145,33 @@ internal static class EventSources
         {
             throw new EventLogException($"{path}: no blobs under this prefix");
         }
-        return Sources(client, names);
+        return Sources(client, await WithoutHeldAsync(client, names, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
     /// The blobs of an experiment's log whose hour overlaps [<paramref name="since"/>, <paramref name="until"/>]:
     /// its own partition and the unattributed one (outcomes and replies that did not name it), in name order.
     /// </summary>
-    private static async Task<List<(string Name, long Length)>> LogBlobsAsync(BlobContainerClient client, string path, string experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    private static async Task<List<BlobItem>> LogBlobsAsync(BlobContainerClient client, string path, string experiment, DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
-        var names = new List<(string Name, long Length)>();
+        var names = new List<BlobItem>();
         try
         {
             foreach (string partition in new[] { experiment, EventLogWriter.UnattributedPartition })
             {
                 await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = partition + "/" }, cancellationToken).ConfigureAwait(false))
                 {
-                    if (EventLogWriter.HourOf(item.Name, partition) is not { } hour
-                        || (since is { } from && hour.AddHours(1) <= from.UtcDateTime)
-                        || (until is { } to && hour > to.UtcDateTime))
+                    // An hourly blob covers its hour; a compacted file its day.
+                    (DateTime Start, TimeSpan Length)? span = EventLogWriter.HourOf(item.Name, partition) is { } hour ? (hour, TimeSpan.FromHours(1))
+                        : CompactedLog.Parse(item.Name, partition) is { } day ? (day.Day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), TimeSpan.FromDays(1))
+                        : null;
+                    if (span is not { } s
+                        || (since is { } from && s.Start + s.Length <= from.UtcDateTime)
+                        || (until is { } to && s.Start > to.UtcDateTime))
                     {
                         continue;
                     }
-                    names.Add((item.Name, item.Properties.ContentLength ?? 0));
+                    names.Add(item);
                 }
             }
         }
@@ -152,7 +183,25 @@ internal static class EventSources
         {
             throw new EventLogException($"{path}: the log holds no blobs of experiment '{experiment}' in that time range");
         }
-        return names;
+        return await WithoutHeldAsync(client, names, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The blobs, less the hourly blobs a compacted file among them holds and that are unchanged since (their ETag).</summary>
+    private static async Task<List<BlobItem>> WithoutHeldAsync(BlobContainerClient client, List<BlobItem> blobs, CancellationToken cancellationToken)
+    {
+        var held = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var blob in blobs.Where(b => CompactedLog.IsCompacted(b.Name)))
+        {
+            var stream = await client.GetBlobClient(blob.Name).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                foreach (var source in await CompactedLog.ReadSourcesAsync(stream, $"{BlobScheme}{client.Name}/{blob.Name}", cancellationToken).ConfigureAwait(false))
+                {
+                    held[source.Name] = source.ETag;
+                }
+            }
+        }
+        return held.Count == 0 ? blobs : [.. blobs.Where(b => !(held.TryGetValue(b.Name, out string? etag) && etag == b.Properties.ETag?.ToString()))];
     }
 
     private static BlobContainerClient ContainerClient(string path, BlobAccess blobs, string container)
@@ -169,9 +218,17 @@ internal static class EventSources
     }
 
     /// <summary>The blobs as sources, in ordinal name order.</summary>
-    private static List<EventSource> Sources(BlobContainerClient client, List<(string Name, long Length)> blobs) =>
-        [.. blobs.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b => new EventSource($"{BlobScheme}{client.Name}/{b.Name}", b.Length, async cancellationToken =>
+    private static List<EventSource> Sources(BlobContainerClient client, List<BlobItem> blobs) =>
+        [.. blobs.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b =>
+        {
+            string name = $"{BlobScheme}{client.Name}/{b.Name}";
             // A log blob may be appended to while it is read: appends are whole lines, so reading on past the
             // length seen at open is safe.
-            await client.GetBlobClient(b.Name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: true), cancellationToken).ConfigureAwait(false)))];
+            async Task<Stream> Open(CancellationToken cancellationToken) =>
+                await client.GetBlobClient(b.Name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: true), cancellationToken).ConfigureAwait(false);
+            // A compacted file is written whole and never appended to; Parquet reads its footer from the end.
+            async Task<Stream> OpenWhole(CancellationToken cancellationToken) =>
+                await client.GetBlobClient(b.Name).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new EventSource(name, b.Properties.ContentLength ?? 0, CompactedLog.IsCompacted(b.Name) ? ct => CompactedLog.OpenLinesAsync(OpenWhole, name, ct) : Open);
+        })];
 }

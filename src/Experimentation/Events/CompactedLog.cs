@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Parquet;
+using Parquet.Schema;
+
+namespace Verdict.Experimentation.Events;
+
+/// <summary>
+/// A compacted day of the event log (docs/compaction.md): one Parquet file, <c>{partition}/{yyyy-MM-dd}/compacted-{k}.parquet</c>,
+/// holding the day's hourly JSONL blobs line for line in one string column, <c>line</c>. Its footer lists the blobs it
+/// holds (name, length and ETag): a reader skips a listed blob whose ETag still matches, so a blob left in place by an
+/// interrupted compaction is not read twice, and one that changed after it was compacted is read whole.
+/// </summary>
+public static class CompactedLog
+{
+    /// <summary>The column holding each line.</summary>
+    public const string LineColumn = "line";
+
+    /// <summary>The footer key holding the format's name and version.</summary>
+    public const string FormatKey = "verdict.format";
+
+    /// <summary>The footer key holding the blobs the file holds, as JSON.</summary>
+    public const string SourcesKey = "verdict.sources";
+
+    /// <summary>The format's name and version.</summary>
+    public const string Format = "verdict-log-compacted/1";
+
+    internal static readonly DataField<string> Line = new(LineColumn, false);
+
+    /// <summary>One blob a compacted file holds.</summary>
+    public sealed record Source(string Name, long Length, string? ETag);
+
+    /// <summary>The name of a day's k-th compacted file.</summary>
+    internal static string BlobName(string partition, DateOnly day, int k) =>
+        string.Create(CultureInfo.InvariantCulture, $"{partition}/{day:yyyy-MM-dd}/compacted-{k:D3}.parquet");
+
+    /// <summary>The day and index of a compacted file's name in <paramref name="partition"/>, or null when it is not one.</summary>
+    internal static (DateOnly Day, int Index)? Parse(string blobName, string partition)
+    {
+        if (!blobName.StartsWith(partition + "/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var rest = blobName.AsSpan(partition.Length + 1);
+        const string Prefix = "/compacted-";
+        return rest.Length == 10 + Prefix.Length + 3 + ".parquet".Length
+            && rest[10..].StartsWith(Prefix, StringComparison.Ordinal) && rest.EndsWith(".parquet", StringComparison.Ordinal)
+            && DateOnly.TryParseExact(rest[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            && int.TryParse(rest.Slice(10 + Prefix.Length, 3), NumberStyles.None, CultureInfo.InvariantCulture, out int k)
+            ? (day, k)
+            : null;
+    }
+
+    /// <summary>Whether a file or blob name is a compacted file (by its name, in any partition).</summary>
+    public static bool IsCompacted(string name) =>
+        name.EndsWith(".parquet", StringComparison.Ordinal) && Path.GetFileName(name).StartsWith("compacted-", StringComparison.Ordinal);
+
+    /// <summary>Writes <paramref name="lines"/> as a compacted file to <paramref name="output"/>, in row groups of <paramref name="rowGroupLines"/>.</summary>
+    internal static async Task<long> WriteAsync(Stream output, IAsyncEnumerable<string> lines, IReadOnlyList<Source> sources, int rowGroupLines, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(Line), output, new ParquetOptions { CompressionMethod = CompressionMethod.Zstd }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        writer.CustomMetadata = new Dictionary<string, string>
+        {
+            [FormatKey] = Format,
+            [SourcesKey] = JsonSerializer.Serialize(sources, SourcesJson),
+        };
+        var batch = new List<string>(rowGroupLines);
+        async Task FlushAsync()
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync(Line, batch).ConfigureAwait(false);
+            count += batch.Count;
+            batch.Clear();
+        }
+        await foreach (string line in lines.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            batch.Add(line);
+            if (batch.Count == rowGroupLines)
+            {
+                await FlushAsync().ConfigureAwait(false);
+            }
+        }
+        if (batch.Count > 0 || count == 0)
+        {
+            await FlushAsync().ConfigureAwait(false);
+        }
+        return count;
+    }
+
+    /// <summary>The blobs a compacted file holds, from its footer.</summary>
+    /// <exception cref="EventLogException">The file is not a compacted file of a known version.</exception>
+    public static async Task<IReadOnlyList<Source>> ReadSourcesAsync(Stream parquet, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parquet);
+        try
+        {
+            await using var reader = await ParquetReader.CreateAsync(parquet, leaveStreamOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Sources(reader, name);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new EventLogException($"{name}: not a compacted log file ({ex.Message})", ex);
+        }
+    }
+
+    private static List<Source> Sources(ParquetReader reader, string name)
+    {
+        if (!reader.CustomMetadata.TryGetValue(FormatKey, out string? format) || format != Format)
+        {
+            throw new EventLogException($"{name}: not a compacted log file of format {Format} (its footer says '{format ?? "nothing"}')");
+        }
+        return reader.CustomMetadata.TryGetValue(SourcesKey, out string? json) ? JsonSerializer.Deserialize<List<Source>>(json, SourcesJson) ?? [] : [];
+    }
+
+    /// <summary>Writes the lines of a compacted file to <paramref name="output"/> as JSON Lines, row group by row group.</summary>
+    /// <exception cref="EventLogException">The file is not a compacted file.</exception>
+    public static async Task CopyLinesAsync(Stream parquet, Stream output, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parquet);
+        ArgumentNullException.ThrowIfNull(output);
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(parquet, leaveStreamOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new EventLogException($"{name}: not a compacted log file ({ex.Message})", ex);
+        }
+        await using (reader.ConfigureAwait(false))
+        {
+            Sources(reader, name);
+            byte[] newline = "\n"u8.ToArray();
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var lines = new string?[group.RowCount];
+                await group.ReadAsync(Line, lines.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (string? line in lines)
+                {
+                    await output.WriteAsync(Encoding.UTF8.GetBytes(line ?? ""), cancellationToken).ConfigureAwait(false);
+                    await output.WriteAsync(newline, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Opens a compacted file as a stream of its JSON Lines, decoded into a temporary file that is deleted on close.</summary>
+    internal static async Task<Stream> OpenLinesAsync(Func<CancellationToken, Task<Stream>> open, string name, CancellationToken cancellationToken)
+    {
+        string temp = Path.Combine(Path.GetTempPath(), $"verdict-compacted-{Guid.NewGuid():N}.jsonl");
+        var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        try
+        {
+            var parquet = await open(cancellationToken).ConfigureAwait(false);
+            await using (parquet.ConfigureAwait(false))
+            {
+                await CopyLinesAsync(parquet, output, name, cancellationToken).ConfigureAwait(false);
+            }
+            output.Position = 0;
+            return output;
+        }
+        catch
+        {
+            await output.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static readonly JsonSerializerOptions SourcesJson = new(JsonSerializerDefaults.Web);
+}
