@@ -32,19 +32,31 @@ internal sealed partial class AutopilotFunctions(ExperimentAutopilot autopilot, 
 
 /// <summary>
 /// Local mode's stand-in for the Functions host's timer trigger: calls <see cref="AutopilotFunctions.RunOnceAsync"/> every
-/// <see cref="FunctionsOptions.AutopilotInterval"/> on the app's <see cref="TimeProvider"/> (0 turns it off). A pass that
-/// fails is logged and the next one runs on time: every step is safe to retry.
+/// <see cref="FunctionsOptions.AutopilotInterval"/> on the app's <see cref="TimeProvider"/> (0 turns it off).
 /// </summary>
-internal sealed partial class LocalAutopilot(AutopilotFunctions functions, FunctionsOptions options, TimeProvider time, ILogger<LocalAutopilot> log) : BackgroundService
+internal sealed class LocalAutopilot(AutopilotFunctions functions, FunctionsOptions options, TimeProvider time, ILogger<LocalAutopilot> log)
+    : LocalTimer(options.AutopilotInterval, time, log)
+{
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => functions.RunOnceAsync(cancellationToken);
+}
+
+/// <summary>
+/// A timer trigger in local mode: runs <see cref="RunOnceAsync"/> every interval on the app's <see cref="TimeProvider"/>
+/// (0 turns it off). A pass that fails is logged and the next one runs on time: every pass is safe to retry.
+/// </summary>
+internal abstract partial class LocalTimer(TimeSpan interval, TimeProvider time, ILogger log) : BackgroundService
 {
     private PeriodicTimer? _timer;
+
+    /// <summary>One pass of the timer's work.</summary>
+    protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
 
     /// <summary>Starts the period when the host starts (not when the background task gets going), so the first pass is one interval after start.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.AutopilotInterval > TimeSpan.Zero)
+        if (interval > TimeSpan.Zero)
         {
-            _timer = new PeriodicTimer(options.AutopilotInterval, time);
+            _timer = new PeriodicTimer(interval, time);
         }
         return base.StartAsync(cancellationToken);
     }
@@ -67,13 +79,13 @@ internal sealed partial class LocalAutopilot(AutopilotFunctions functions, Funct
             {
                 try
                 {
-                    await functions.RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                    await RunOnceAsync(stoppingToken).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // A failed pass (storage down, say) must not stop the timer; the next pass retries.
                 catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
                 {
-                    LogFailed(ex.Message);
+                    LogFailed(log, GetType().Name, ex.Message);
                 }
             }
         }
@@ -82,6 +94,6 @@ internal sealed partial class LocalAutopilot(AutopilotFunctions functions, Funct
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Autopilot pass failed; the next one retries: {Reason}")]
-    private partial void LogFailed(string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Timer} pass failed; the next one retries: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string timer, string reason);
 }

@@ -55,6 +55,7 @@ public static class FunctionsApp
         AddServices(builder.Services);
         builder.Services.AddHostedService<LocalQueueListener>();
         builder.Services.AddHostedService<LocalAutopilot>();
+        builder.Services.AddHostedService<LocalCompaction>();
         Telemetry.AddExport(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
 
@@ -135,6 +136,9 @@ public static class FunctionsApp
         services.AddSingleton(sp => new ExperimentAutopilot(sp.GetRequiredService<ExperimentStore>(), $"log://{sp.GetRequiredService<FunctionsOptions>().EventContainer}",
             sp.GetRequiredService<StorageAccount>().Blobs, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AutopilotFunctions>();
+        services.AddSingleton(sp => new LogCompactor(sp.GetRequiredService<StorageAccount>().Container(sp.GetRequiredService<FunctionsOptions>().EventContainer),
+            new LogCompactionOptions { ClosedAfter = sp.GetRequiredService<FunctionsOptions>().CompactAfter }, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<CompactionFunctions>();
         services.AddSingleton<ReportCache>();
         services.AddHostedService<ModelWarmup>();
         services.AddSingleton(sp => QueueSettings.Load(sp.GetRequiredService<FunctionsOptions>().HostJson ?? Path.Combine(AppContext.BaseDirectory, "host.json")));

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Microsoft.Extensions.Options;
+using Verdict.Experimentation.Events;
 using Verdict.Scoring.Hosting;
 
 namespace Verdict.Functions;
@@ -92,6 +93,15 @@ public sealed class FunctionsOptions
     /// 0 turns the local timer off. Default 10 minutes.
     /// </summary>
     public TimeSpan AutopilotInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How often the local host compacts the event log's closed days (the Functions host runs it hourly by its timer
+    /// trigger); 0 turns the local timer off. Default 1 hour.
+    /// </summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long after a day ends (UTC) its hourly log blobs are compacted (docs/compaction.md). Default 6 hours; at least 1.</summary>
+    public TimeSpan CompactAfter { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>
     /// How many answered emails may wait to be scored by their experiment's shadow models (default 10,000); beyond it an
@@ -194,6 +204,14 @@ public sealed class FunctionsOptions
         if (AutopilotInterval < TimeSpan.Zero)
         {
             throw new InvalidOperationException($"Verdict:AutopilotInterval must not be negative; it is {AutopilotInterval}.");
+        }
+        if (CompactionInterval < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Verdict:CompactionInterval must not be negative; it is {CompactionInterval}.");
+        }
+        if (new LogCompactionOptions { ClosedAfter = CompactAfter }.Problems().FirstOrDefault() is { } compaction)
+        {
+            throw new InvalidOperationException($"Verdict:CompactAfter: {compaction.Replace("ClosedAfter ", "", StringComparison.Ordinal)}.");
         }
         if (SlotRefresh <= TimeSpan.Zero || SlotRefresh > TimeSpan.FromSeconds(30))
         {

@@ -25,7 +25,7 @@ public sealed class PublishTests
         var functions = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "functions.metadata"))).RootElement.EnumerateArray()
             .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().First(b => b.GetProperty("direction").GetString() == "In"));
         Assert.Equal(
-            ["autopilot", "hello", "outcomes", "queue-outcomes", "queue-replies", "queue-score-requests", "replies", "report", "score", "score-batch", "templates-assign"],
+            ["autopilot", "compact-log", "hello", "outcomes", "queue-outcomes", "queue-replies", "queue-score-requests", "replies", "report", "score", "score-batch", "templates-assign"],
             functions.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["outcomes", "replies", "score-requests"],
             functions.Values.Where(b => b.GetProperty("type").GetString() == "queueTrigger").Select(b => b.GetProperty("queueName").GetString()!).Order(StringComparer.Ordinal));
