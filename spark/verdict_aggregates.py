@@ -1,6 +1,7 @@
 """Verdict's partial-aggregates job for Spark (Databricks, Synapse, Fabric): docs/spark.md.
 
-Reads an experiment's event log (JSON Lines, e.g. abfss://events@ACCOUNT.dfs.core.windows.net/), runs
+Reads an experiment's event log (hourly JSON Lines blobs and compacted Parquet days, e.g.
+abfss://events@ACCOUNT.dfs.core.windows.net/EXPERIMENT/), runs
 sql/aggregates.sql -- the SQL the DuckDB engine runs, tested in CI on DuckDB -- and writes its result tables as
 JSON part files under --out, one folder per table. `verdict aggregate --tables OUT --out FILE` turns them into
 partial aggregates for `verdict analyze --aggregates`.
@@ -107,14 +108,25 @@ def main(argv=None):
         + [StructField(f, DoubleType()) for f in NUMBER_FIELDS]
         + [StructField("fallback", BooleanType()), StructField(CORRUPT, StringType())]
     )
-    raw = (spark.read.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-           .option("recursiveFileLookup", "true").option("pathGlobFilter", "*.jsonl").json(args.events))
+    def json_reader():
+        return spark.read.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+
+    raw = json_reader().option("recursiveFileLookup", "true").option("pathGlobFilter", "*.jsonl").json(args.events)
+    sources = len(raw.inputFiles())
+    # Compacted days (docs/compaction.md): Parquet files whose `line` column holds the day's lines, read by the same
+    # JSON reader as the hourly blobs. Hourly blobs an interrupted compaction left beside them are read too: their
+    # events come twice, which the dedup rules absorb (the log's duplicate counts rise).
+    compacted = (spark.read.schema(StructType([StructField("line", StringType())])).option("recursiveFileLookup", "true")
+                 .option("pathGlobFilter", "compacted-*.parquet").parquet(*args.events))
+    if compacted.inputFiles():
+        sources += len(compacted.inputFiles())
+        raw = raw.unionByName(json_reader().json(compacted.rdd.map(lambda row: row.line)))
     raw.createOrReplaceTempView("events_json")
     spark.sql(SOURCE).createOrReplaceTempView("events")
 
     parameters = {
         "experiment": literal(args.experiment),
-        "sources": str(len(raw.inputFiles())),
+        "sources": str(sources),
         "exclude_fallbacks": "true" if args.exclude_fallbacks else "false",
         "as_of": microseconds(args.as_of, "--as-of"),
         "since": microseconds(args.since, "--since"),

