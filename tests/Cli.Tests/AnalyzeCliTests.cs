@@ -116,6 +116,21 @@ public sealed class AnalyzeCliTests : IDisposable
     }
 
     [Fact]
+    public void AnalyzeAFolder_WithACompactedFileThatIsNotOne_IsOneLineNamingTheFile()
+    {
+        string folder = _temp.Combine("compacted-log");
+        string file = Path.Combine(folder, "e", "2026-11-01", "compacted-001.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "not parquet");
+
+        var (exit, _, err) = CliTests.Verdict("analyze", "--events", folder, "--experiment", "e");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"error: {file}: not a compacted log file (", err.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnalyzeAggregates_ABadLine_IsOneLineNamingTheFileAndLine_AndTheLogAndAggregatesTogetherAreRefused()
     {
         string aggregates = _temp.Combine("bad.aggregates.jsonl");
