@@ -18,18 +18,20 @@ import re
 import sys
 from datetime import datetime, timezone
 
-STRING_FIELDS = ["type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "model", "phase"]
+STRING_FIELDS = ["type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "model", "phase", "latencyMs"]
 NUMBER_FIELDS = ["handlingSeconds", "confidence", "covariate"]
 CORRUPT = "_corrupt_record"
 
 # The source read. Spark's JSON reader with this schema (PERMISSIVE) nulls a line whose number or boolean field holds
 # another type, or that is not a JSON object, and keeps its text in _corrupt_record: that is type_error. It reads a
 # number or object given for a string field as its text, where the built-in reader calls the line malformed.
+# latencyMs is read as text and cast, so that a latency that is not a number is ignored, as the built-in reader does.
 SOURCE = f"""
 SELECT
   type AS t, id, unix_micros(to_timestamp(ts)) AS event_us, ts IS NOT NULL AS ts_present,
   experiment, arm, unit, intent, trueIntent AS true_intent, model, phase,
   handlingSeconds AS handling, confidence, covariate, fallback,
+  CAST(latencyMs AS DOUBLE) AS latency,
   {CORRUPT} IS NOT NULL AS type_error
 FROM events_json
 """

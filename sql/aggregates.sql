@@ -7,6 +7,7 @@
 --   event_us    BIGINT   microseconds since the Unix epoch of `ts`; NULL when absent or not an RFC 3339 timestamp
 --   ts_present  BOOLEAN  `ts` is present and not null
 --   handling, confidence, covariate  DOUBLE (NULL when absent or JSON null)
+--   latency     DOUBLE   latencyMs, when it is a number (another value is ignored, not malformed)
 --   fallback    BOOLEAN
 --   type_error  BOOLEAN  some field holds a JSON value of the wrong type
 --
@@ -24,7 +25,7 @@
 -- step checked view
 -- A line is malformed when a field has the wrong JSON type or value (a null counts as absent), or a field its type
 -- needs is missing; it is then counted and left out, as the built-in reader does. x - x = 0 holds only for finite x.
-SELECT t, id, event_us, experiment, arm, unit, intent, true_intent, handling, confidence, model, phase, fallback, covariate,
+SELECT t, id, event_us, experiment, arm, unit, intent, true_intent, handling, confidence, model, phase, fallback, covariate, latency,
   CASE
     WHEN type_error THEN 'type'
     WHEN handling IS NOT NULL AND (handling < 0 OR NOT (handling - handling = 0)) THEN 'handlingSeconds'
@@ -42,7 +43,7 @@ SELECT t, id, event_us, experiment, arm, unit, intent, true_intent, handling, co
     WHEN t = 'shadow' AND (model IS NULL OR model = '') THEN 'model'
     WHEN t = 'assigned' AND unit IS NULL THEN 'unit'
   END AS problem,
-  CASE WHEN t IN ('scored', 'assigned') THEN 1 WHEN t = 'outcome' THEN 2 WHEN t = 'reply' THEN 3 ELSE 0 END AS kind,
+  CASE WHEN t IN ('scored', 'assigned') THEN 1 WHEN t = 'outcome' THEN 2 WHEN t = 'reply' THEN 3 WHEN t = 'shadow' THEN 4 ELSE 0 END AS kind,
   (:as_of IS NULL OR event_us <= :as_of) AND (:since IS NULL OR event_us >= :since) AS in_window
 FROM events
 
@@ -52,23 +53,24 @@ SELECT
   count(*) AS lines,
   coalesce(sum(CASE WHEN problem IS NOT NULL THEN 1 ELSE 0 END), 0) AS malformed,
   coalesce(sum(CASE WHEN problem IS NULL AND t NOT IN ('scored', 'outcome', 'assigned', 'reply', 'shadow') THEN 1 ELSE 0 END), 0) AS unknown_types,
-  coalesce(sum(CASE WHEN problem IS NULL AND kind = 1 AND in_window AND experiment <> :experiment THEN 1 ELSE 0 END), 0) AS other_experiments,
+  coalesce(sum(CASE WHEN problem IS NULL AND kind IN (1, 4) AND in_window AND coalesce(experiment, :experiment) <> :experiment THEN 1 ELSE 0 END), 0) AS other_experiments,
   coalesce(sum(CASE WHEN problem IS NULL AND t IN ('scored', 'outcome', 'assigned', 'reply', 'shadow') AND :as_of IS NOT NULL AND event_us > :as_of THEN 1 ELSE 0 END), 0) AS after_as_of,
   coalesce(sum(CASE WHEN problem IS NULL AND t IN ('scored', 'outcome', 'assigned', 'reply', 'shadow') AND :since IS NOT NULL AND event_us < :since
     AND (:as_of IS NULL OR event_us <= :as_of) THEN 1 ELSE 0 END), 0) AS before_since
 FROM checked
 
 -- step firsts table
--- Per id and kind, the line that counts: an id's earliest exposure, its latest outcome, and its replies (any reply;
--- positive when any is), with how many lines it had.
-SELECT kind, id, event_us, template, arm, unit, intent, model, confidence, fallback, phase, true_intent, handling, covariate, copies, positive
+-- Per id and kind, the line that counts: an id's earliest exposure, its latest outcome, its replies (any reply;
+-- positive when any is), and each shadow model's earliest prediction, with how many lines it had. A shadow that
+-- names another experiment is left out.
+SELECT kind, id, event_us, template, arm, unit, intent, model, confidence, fallback, phase, true_intent, handling, covariate, latency, copies, positive
 FROM (
-  SELECT kind, id, event_us, t = 'assigned' AS template, arm, unit, intent, model, confidence, fallback, phase, true_intent, handling, covariate,
-    row_number() OVER (PARTITION BY id, kind ORDER BY CASE WHEN kind = 2 THEN -event_us ELSE event_us END) AS rn,
-    count(*) OVER (PARTITION BY id, kind) AS copies,
-    max(CASE WHEN kind = 3 AND intent IN :positive THEN 1 ELSE 0 END) OVER (PARTITION BY id, kind) AS positive
-  FROM checked
-  WHERE problem IS NULL AND kind > 0 AND in_window AND NOT (kind = 1 AND experiment <> :experiment)
+  SELECT kind, id, event_us, t = 'assigned' AS template, arm, unit, intent, model, confidence, fallback, phase, true_intent, handling, covariate, latency,
+    row_number() OVER (PARTITION BY id, kind, shadow_model ORDER BY CASE WHEN kind = 2 THEN -event_us ELSE event_us END) AS rn,
+    count(*) OVER (PARTITION BY id, kind, shadow_model) AS copies,
+    max(CASE WHEN kind = 3 AND intent IN :positive THEN 1 ELSE 0 END) OVER (PARTITION BY id, kind, shadow_model) AS positive
+  FROM (SELECT *, CASE WHEN kind = 4 THEN model END AS shadow_model FROM checked) c
+  WHERE problem IS NULL AND kind > 0 AND in_window AND NOT (kind IN (1, 4) AND coalesce(experiment, :experiment) <> :experiment)
 ) ranked
 WHERE rn = 1
 
@@ -114,15 +116,15 @@ CROSS JOIN (
 ) f
 CROSS JOIN (
   SELECT count(*) AS orphans
-  FROM (SELECT DISTINCT id FROM firsts WHERE kind > 1) r
+  FROM (SELECT DISTINCT id FROM firsts WHERE kind IN (2, 3)) r
   LEFT JOIN (SELECT id FROM firsts WHERE kind = 1) e ON e.id = r.id
   WHERE e.id IS NULL
 ) o
 
--- step analysed table drop firsts unit_arms line_counts
+-- step analysed table drop unit_arms line_counts
 -- One row per analysed exposure, joined with its outcome and replies. Units seen in several arms of a phase are left
 -- out of it; so are excluded fallbacks.
-SELECT s.sel AS phase, s.arm, s.unit, s.event_us AS exposure_us, s.intent, s.model, s.confidence, s.template,
+SELECT s.sel AS phase, s.id, s.arm, s.unit, s.event_us AS exposure_us, s.intent, s.model, s.confidence, s.template,
   o.id IS NOT NULL AS has_outcome, o.event_us AS outcome_us, o.handling, o.covariate,
   r.id IS NOT NULL AS has_reply, coalesce(r.positive, 0) = 1 AS positive,
   o.true_intent IS NOT NULL AS labelled, o.true_intent, o.true_intent IS NOT NULL AND o.true_intent = s.intent AS correct
@@ -131,6 +133,27 @@ JOIN unit_arms u ON u.sel = s.sel AND u.unit = s.unit
 LEFT JOIN (SELECT id, event_us, true_intent, handling, covariate FROM firsts WHERE kind = 2) o ON o.id = s.id
 LEFT JOIN (SELECT id, positive FROM firsts WHERE kind = 3) r ON r.id = s.id
 WHERE NOT s.excluded AND NOT u.conflicted
+
+-- step paired table drop firsts
+-- Each analysed exposure a shadow model scored too, with the served model's prediction and the outcome.
+SELECT a.phase, a.model AS served, s.model AS shadow, a.intent, s.intent AS shadow_intent, a.labelled, a.true_intent, a.correct, s.latency
+FROM analysed a JOIN (SELECT id, model, intent, latency FROM firsts WHERE kind = 4) s ON s.id = a.id
+WHERE a.model IS NOT NULL
+
+-- step result_paired result
+-- McNemar's cells over the labelled emails, and agreement over every shadowed one.
+SELECT phase, served, shadow, sum(CASE WHEN labelled THEN 1 ELSE 0 END) AS n,
+  sum(CASE WHEN labelled AND correct AND shadow_intent = true_intent THEN 1 ELSE 0 END) AS both_right,
+  sum(CASE WHEN labelled AND correct AND NOT (shadow_intent = true_intent) THEN 1 ELSE 0 END) AS served_only,
+  sum(CASE WHEN labelled AND NOT correct AND shadow_intent = true_intent THEN 1 ELSE 0 END) AS shadow_only,
+  count(*) AS shadowed, sum(CASE WHEN shadow_intent = intent THEN 1 ELSE 0 END) AS agreed
+FROM paired GROUP BY phase, served, shadow
+
+-- step result_paired_latency result drop paired
+-- The shadow's latency in microseconds, in the 1 %-wide log-scale bins of the outcome delays.
+SELECT phase, served, shadow, CAST(CASE WHEN us <= 1 THEN 0 ELSE least(2047, 1 + floor(ln(us) / ln(1.01))) END AS INT) AS bin, count(*) AS n
+FROM (SELECT phase, served, shadow, latency * 1000 AS us FROM paired WHERE latency IS NOT NULL AND latency >= 0 AND latency - latency = 0) p
+GROUP BY phase, served, shadow, CAST(CASE WHEN us <= 1 THEN 0 ELSE least(2047, 1 + floor(ln(us) / ln(1.01))) END AS INT)
 
 -- step result_models result
 SELECT DISTINCT phase, arm, model FROM analysed WHERE model IS NOT NULL

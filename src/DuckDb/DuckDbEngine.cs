@@ -157,7 +157,7 @@ public static class DuckDbEngine
         return files;
     }
 
-    private static readonly string[] Fields = ["type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "fallback", "covariate"];
+    private static readonly string[] Fields = ["type", "id", "ts", "experiment", "arm", "unit", "intent", "trueIntent", "handlingSeconds", "confidence", "model", "phase", "fallback", "covariate", "latencyMs"];
 
     /// <summary>
     /// One row per line, one JSON column per field: from JSONL files (lines that are not JSON objects are skipped), and from

@@ -18,6 +18,7 @@ SELECT
   CASE WHEN k_confidence IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN CAST(confidence AS DOUBLE) END AS confidence,
   CASE WHEN k_covariate IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN CAST(covariate AS DOUBLE) END AS covariate,
   CASE WHEN k_fallback = 'BOOLEAN' THEN CAST(fallback AS BOOLEAN) END AS fallback,
+  CASE WHEN json_type("latencyMs") IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN CAST("latencyMs" AS DOUBLE) END AS latency,
   coalesce(k_type, 'NULL') NOT IN ('NULL', 'VARCHAR') OR coalesce(k_id, 'NULL') NOT IN ('NULL', 'VARCHAR')
     OR coalesce(k_ts, 'NULL') NOT IN ('NULL', 'VARCHAR') OR coalesce(k_experiment, 'NULL') NOT IN ('NULL', 'VARCHAR')
     OR coalesce(k_arm, 'NULL') NOT IN ('NULL', 'VARCHAR') OR coalesce(k_unit, 'NULL') NOT IN ('NULL', 'VARCHAR')

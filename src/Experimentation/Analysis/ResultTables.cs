@@ -33,7 +33,7 @@ public static class ResultTables
 {
     /// <summary>The tables, in the order they are read.</summary>
     public static readonly IReadOnlyList<string> Names =
-        ["result_log", "result_phases", "result_models", "result_arms", "result_unit_ratios", "result_values", "result_days", "result_cells"];
+        ["result_log", "result_phases", "result_models", "result_arms", "result_unit_ratios", "result_values", "result_days", "result_cells", "result_paired", "result_paired_latency"];
 
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
@@ -138,6 +138,27 @@ public static class ResultTables
             cells.Add((Arm(r), r.Text("kind"), r.IsNull("a") ? null : r.Text("a"), r.Text("b"), r.Count("n"), r.Number("x"), r.Count("y")));
         }
 
+        var paired = new Dictionary<(int Phase, string Served, string Shadow), ShadowTally>();
+        ShadowTally Tally(IResultRow r)
+        {
+            var key = ((int)r.Count("phase"), r.Text("served"), r.Text("shadow"));
+            return paired.TryGetValue(key, out var t) ? t : paired[key] = new ShadowTally();
+        }
+        foreach (var r in table("result_paired"))
+        {
+            var t = Tally(r);
+            t.N = r.Count("n");
+            t.Both = r.Count("both_right");
+            t.ServedOnly = r.Count("served_only");
+            t.ShadowOnly = r.Count("shadow_only");
+            t.Shadowed = r.Count("shadowed");
+            t.Agreed = r.Count("agreed");
+        }
+        foreach (var r in table("result_paired_latency"))
+        {
+            Tally(r).LatencyMicroseconds.AddBin((int)r.Count("bin"), r.Count("n"));
+        }
+
         var intents = cells.Where(c => c.Kind == "confusion").SelectMany(c => new[] { c.A!, c.B }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var index = intents.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i, StringComparer.Ordinal);
         foreach (var a in arms.Values)
@@ -178,6 +199,7 @@ public static class ResultTables
                 FirstExposure = p.First is long first ? DateTimeOffset.UnixEpoch.AddTicks(first * 10) : null,
                 LastExposure = p.Last is long last ? DateTimeOffset.UnixEpoch.AddTicks(last * 10) : null,
                 Diagnostics = log with { UnitsInSeveralArms = p.Conflicted, FallbackExposures = p.Fallbacks },
+                Paired = paired.Where(t => t.Key.Phase == phase).ToDictionary(t => (t.Key.Served, t.Key.Shadow), t => t.Value),
             });
         }
         return result;

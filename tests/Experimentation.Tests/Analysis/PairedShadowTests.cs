@@ -89,5 +89,10 @@ public sealed class PairedShadowTests : IDisposable
         // Latencies 0.01 … 1.20 ms: the 60th and the 114th of 120, to within the histogram's 1 %.
         Assert.Equal(0.60, p.ShadowLatencyP50Ms!.Value, 0.60 * 0.01);
         Assert.Equal(1.14, p.ShadowLatencyP95Ms!.Value, 1.14 * 0.01);
+
+        // The SQL the DuckDB engine and the Spark job share pairs them the same way.
+        var duck = await Verdict.DuckDb.DuckDbEngine.AnalyzeAsync(new AnalysisRequest { Events = [path], Experiment = "shadowed" }, new Verdict.DuckDb.DuckDbOptions { MemoryLimit = "256MB", Threads = 2 });
+        Assert.Equal(p, Assert.Single(duck.Paired));
+        Assert.Equal((1L, 1L), (duck.Log.MalformedLines, duck.Log.OtherExperiments));
     }
 }
