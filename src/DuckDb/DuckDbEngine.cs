@@ -98,23 +98,14 @@ public static class DuckDbEngine
         }
     }
 
-    /// <summary>Analyses the request's log through the engine: its partial aggregates, merged and analysed.</summary>
+    /// <summary>Analyses the request's log through the engine: its partial aggregates, merged and analysed as <c>analyze --aggregates</c> would.</summary>
     public static async Task<AnalysisResult> AnalyzeAsync(AnalysisRequest request, DuckDbOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        string file = Path.Combine(Path.GetTempPath(), $"verdict-duckdb-{Guid.NewGuid():N}.jsonl");
-        try
-        {
-            await using (var stream = File.Create(file))
-            {
-                await WriteAggregatesAsync(request, options, stream, cancellationToken).ConfigureAwait(false);
-            }
-            return await PartialAggregates.AnalyzeAsync([file], request, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        using var aggregates = new MemoryStream();
+        await WriteAggregatesAsync(request, options, aggregates, cancellationToken).ConfigureAwait(false);
+        aggregates.Position = 0;
+        return await PartialAggregates.AnalyzeAsync([("the DuckDB engine's aggregates", () => new StreamReader(aggregates, Encoding.UTF8, leaveOpen: true))], request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>sql/aggregates.sql, the SQL shared with the Spark job.</summary>

@@ -235,19 +235,28 @@ public static class PartialAggregates
 
     /// <summary>Merges the partial aggregates in <paramref name="paths"/> and analyses them as <see cref="ExperimentAnalysis.RunAsync"/> would the log they came from.</summary>
     /// <exception cref="EventLogException">A file is missing or a line is not a valid partial aggregate (naming the file and line), or the experiment is ambiguous or absent.</exception>
-    public static async Task<AnalysisResult> AnalyzeAsync(IReadOnlyList<string> paths, AnalysisRequest request, CancellationToken cancellationToken = default)
+    public static Task<AnalysisResult> AnalyzeAsync(IReadOnlyList<string> paths, AnalysisRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(request);
-        var merged = new Dictionary<(string Experiment, EventPhase Phase), MergedPhase>();
         foreach (string path in paths)
         {
             if (!File.Exists(path))
             {
                 throw new EventLogException($"{path}: no such aggregates file");
             }
+        }
+        return AnalyzeAsync(paths.Select(path => (path, (Func<TextReader>)(() => new StreamReader(path, Encoding.UTF8)))), request, cancellationToken);
+    }
+
+    /// <summary>Merges the partial aggregates of each input (its name in messages, and how to open it) and analyses the sum.</summary>
+    internal static async Task<AnalysisResult> AnalyzeAsync(IEnumerable<(string Name, Func<TextReader> Open)> inputs, AnalysisRequest request, CancellationToken cancellationToken)
+    {
+        var merged = new Dictionary<(string Experiment, EventPhase Phase), MergedPhase>();
+        foreach (var (path, open) in inputs)
+        {
             int number = 0;
-            using var file = new StreamReader(path, Encoding.UTF8);
+            using var file = open();
             while (await file.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
                 number++;
