@@ -97,7 +97,7 @@ public static class CompactedLog
 
     /// <summary>The blobs a compacted file holds, from its footer.</summary>
     /// <exception cref="EventLogException">The file is not a compacted file of a known version.</exception>
-    public static async Task<IReadOnlyList<Source>> ReadSourcesAsync(Stream parquet, string name, CancellationToken cancellationToken = default)
+    internal static async Task<IReadOnlyList<Source>> ReadSourcesAsync(Stream parquet, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parquet);
         try
@@ -122,7 +122,7 @@ public static class CompactedLog
 
     /// <summary>Writes the lines of a compacted file to <paramref name="output"/> as JSON Lines, row group by row group.</summary>
     /// <exception cref="EventLogException">The file is not a compacted file.</exception>
-    public static async Task CopyLinesAsync(Stream parquet, Stream output, string name, CancellationToken cancellationToken = default)
+    internal static async Task CopyLinesAsync(Stream parquet, Stream output, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parquet);
         ArgumentNullException.ThrowIfNull(output);
