@@ -116,6 +116,39 @@ public sealed class AnalyzeCliTests : IDisposable
     }
 
     [Fact]
+    public async Task AnalyzeACompactedDay_InAFreshProcess_GivesWhatItsLinesGive_AndADamagedOneIsOneLine()
+    {
+        string log = SmallExperiment();
+        string folder = _temp.Combine("compacted-day");
+        string file = Path.Combine(folder, "e", "2026-11-01", "compacted-001.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await using (var output = File.Create(file))
+        {
+            // Two row groups' worth, written as the compactor writes them.
+            await Verdict.Experimentation.Events.CompactedLog.WriteAsync(output, File.ReadLinesAsync(log), [], 1_000, CancellationToken.None);
+        }
+
+        var (_, fromJsonl, _) = CliTests.Verdict("analyze", "--events", log);
+        var (exit, fromCompacted, err) = CliTests.Verdict("analyze", "--events", folder);
+        byte[] bytes = await File.ReadAllBytesAsync(file);
+        for (int i = bytes.Length / 3; i < bytes.Length / 3 + 200; i++)
+        {
+            bytes[i] ^= 0x5A;
+        }
+        await File.WriteAllBytesAsync(file, bytes);
+        var (damagedExit, _, damagedErr) = CliTests.Verdict("analyze", "--events", folder);
+
+        Assert.True(exit == 0, err);
+        using var jsonl = JsonDocument.Parse(fromJsonl);
+        using var compacted = JsonDocument.Parse(fromCompacted);
+        Assert.Equal(jsonl.RootElement.GetProperty("verdict").GetRawText(), compacted.RootElement.GetProperty("verdict").GetRawText());
+        Assert.Equal(jsonl.RootElement.GetProperty("metrics").GetRawText(), compacted.RootElement.GetProperty("metrics").GetRawText());
+        Assert.Equal(1, damagedExit);
+        Assert.StartsWith($"error: {file}: ", damagedErr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", damagedErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnalyzeAFolder_WithACompactedFileThatIsNotOne_IsOneLineNamingTheFile()
     {
         string folder = _temp.Combine("compacted-log");

@@ -28,8 +28,6 @@ public static class CompactedLog
     /// <summary>The format's name and version.</summary>
     public const string Format = "verdict-log-compacted/1";
 
-    internal static readonly DataField<string> Line = new(LineColumn, false);
-
     /// <summary>One blob a compacted file holds.</summary>
     public sealed record Source(string Name, long Length, string? ETag);
 
@@ -62,7 +60,8 @@ public static class CompactedLog
     internal static async Task<long> WriteAsync(Stream output, IAsyncEnumerable<string> lines, IReadOnlyList<Source> sources, int rowGroupLines, CancellationToken cancellationToken)
     {
         long count = 0;
-        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(Line), output, new ParquetOptions
+        var column = new DataField<string>(LineColumn, false);
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(column), output, new ParquetOptions
         {
             // Zstandard at its fastest level: 13 times smaller than the JSONL; its default level writes 100 times slower for 30 % less.
             CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
@@ -76,7 +75,7 @@ public static class CompactedLog
         async Task FlushAsync()
         {
             using var group = writer.CreateRowGroup();
-            await group.WriteAsync(Line, batch).ConfigureAwait(false);
+            await group.WriteAsync(column, batch).ConfigureAwait(false);
             count += batch.Count;
             batch.Clear();
         }
@@ -138,17 +137,28 @@ public static class CompactedLog
         await using (reader.ConfigureAwait(false))
         {
             Sources(reader, name);
+            // The column as this file's schema has it: a field is bound to the schema it was read or written with.
+            var column = reader.Schema.DataFields.FirstOrDefault(f => f.Name == LineColumn)
+                ?? throw new EventLogException($"{name}: not a compacted log file (no column '{LineColumn}')");
             var buffer = new ArrayBufferWriter<byte>(1 << 20);
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
-                using var group = reader.OpenRowGroupReader(g);
-                var lines = new string?[group.RowCount];
-                await group.ReadAsync(Line, lines.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                string?[] lines;
+                try
+                {
+                    using var group = reader.OpenRowGroupReader(g);
+                    lines = new string?[group.RowCount];
+                    await group.ReadAsync(column, lines.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    throw new EventLogException($"{name}: row group {g} of the compacted log file cannot be read ({ex.Message})", ex);
+                }
                 // A row group's lines are encoded into one buffer and written at once.
                 buffer.ResetWrittenCount();
-                foreach (string? line in lines)
+                foreach (string? text in lines)
                 {
-                    int written = Encoding.UTF8.GetBytes(line ?? "", buffer.GetSpan(Encoding.UTF8.GetMaxByteCount((line ?? "").Length) + 1));
+                    int written = Encoding.UTF8.GetBytes(text ?? "", buffer.GetSpan(Encoding.UTF8.GetMaxByteCount((text ?? "").Length) + 1));
                     buffer.Advance(written);
                     buffer.GetSpan(1)[0] = (byte)'\n';
                     buffer.Advance(1);
