@@ -42,7 +42,8 @@ public static class DuckDbEngine
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         var files = await FilesAsync(request.Events, cancellationToken).ConfigureAwait(false);
-        string temp = options.TempDirectory ?? Path.Combine(Path.GetTempPath(), "verdict-duckdb-" + Environment.ProcessId.ToString(C));
+        // One folder per call: calls in one process (an app, a test run) spill apart and never delete each other's folder.
+        string temp = options.TempDirectory ?? Path.Combine(Path.GetTempPath(), $"verdict-duckdb-{Environment.ProcessId.ToString(C)}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
         try
         {
