@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
+using Azure.Storage.Blobs;
 using Parquet;
 using Parquet.Schema;
 
@@ -118,6 +119,30 @@ public static class CompactedLog
         }
         return reader.CustomMetadata.TryGetValue(SourcesKey, out string? json) ? JsonSerializer.Deserialize<List<Source>>(json, SourcesJson) ?? [] : [];
     }
+
+    /// <summary>
+    /// The blobs the compacted files <paramref name="compacted"/> of <paramref name="container"/> hold, by name; where two
+    /// files hold one blob (a blob compacted again after it changed), the later file's entry wins.
+    /// </summary>
+    internal static async Task<Dictionary<string, Source>> HeldAsync(BlobContainerClient container, IEnumerable<string> compacted, CancellationToken cancellationToken)
+    {
+        var held = new Dictionary<string, Source>(StringComparer.Ordinal);
+        foreach (string name in compacted.Order(StringComparer.Ordinal))
+        {
+            var stream = await container.GetBlobClient(name).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                foreach (var source in await ReadSourcesAsync(stream, $"{EventSources.BlobScheme}{container.Name}/{name}", cancellationToken).ConfigureAwait(false))
+                {
+                    held[source.Name] = source;
+                }
+            }
+        }
+        return held;
+    }
+
+    /// <summary>Whether a blob that a compacted file holds is unchanged since (its ETag): readers then skip it, and a compaction pass deletes it.</summary>
+    internal static bool Unchanged(Source held, Azure.ETag? etag) => held.ETag == etag?.ToString();
 
     /// <summary>Writes the lines of a compacted file to <paramref name="output"/> as JSON Lines, row group by row group.</summary>
     /// <exception cref="EventLogException">The file is not a compacted file.</exception>

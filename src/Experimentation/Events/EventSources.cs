@@ -189,19 +189,8 @@ internal static class EventSources
     /// <summary>The blobs, less the hourly blobs a compacted file among them holds and that are unchanged since (their ETag).</summary>
     private static async Task<List<BlobItem>> WithoutHeldAsync(BlobContainerClient client, List<BlobItem> blobs, CancellationToken cancellationToken)
     {
-        var held = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var blob in blobs.Where(b => CompactedLog.IsCompacted(b.Name)))
-        {
-            var stream = await client.GetBlobClient(blob.Name).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                foreach (var source in await CompactedLog.ReadSourcesAsync(stream, $"{BlobScheme}{client.Name}/{blob.Name}", cancellationToken).ConfigureAwait(false))
-                {
-                    held[source.Name] = source.ETag;
-                }
-            }
-        }
-        return held.Count == 0 ? blobs : [.. blobs.Where(b => !(held.TryGetValue(b.Name, out string? etag) && etag == b.Properties.ETag?.ToString()))];
+        var held = await CompactedLog.HeldAsync(client, blobs.Select(b => b.Name).Where(CompactedLog.IsCompacted), cancellationToken).ConfigureAwait(false);
+        return held.Count == 0 ? blobs : [.. blobs.Where(b => !(held.TryGetValue(b.Name, out var source) && CompactedLog.Unchanged(source, b.Properties.ETag)))];
     }
 
     private static BlobContainerClient ContainerClient(string path, BlobAccess blobs, string container)

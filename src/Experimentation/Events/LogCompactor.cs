@@ -113,23 +113,12 @@ public sealed class LogCompactor
     {
         // Blobs an earlier compacted file holds: delete them if unchanged (a pass interrupted before its deletes). One that
         // changed since (appended to, or written again) is compacted again: readers read it whole until then.
-        var held = new Dictionary<string, CompactedLog.Source>(StringComparer.Ordinal);
-        foreach (var (name, _) in existing.OrderBy(e => e.Index))
-        {
-            var stream = await _container.GetBlobClient(name).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                foreach (var source in await CompactedLog.ReadSourcesAsync(stream, $"{EventSources.BlobScheme}{_container.Name}/{name}", cancellationToken).ConfigureAwait(false))
-                {
-                    held[source.Name] = source;
-                }
-            }
-        }
+        var held = await CompactedLog.HeldAsync(_container, existing.Select(e => e.Name), cancellationToken).ConfigureAwait(false);
         int deleted = 0, kept = 0;
         var fresh = new List<BlobItem>();
         foreach (var blob in blobs.OrderBy(b => b.Name, StringComparer.Ordinal))
         {
-            if (held.TryGetValue(blob.Name, out var source) && source.ETag == blob.Properties.ETag?.ToString())
+            if (held.TryGetValue(blob.Name, out var source) && CompactedLog.Unchanged(source, blob.Properties.ETag))
             {
                 if (await DeleteIfUnchangedAsync(blob.Name, source.ETag, cancellationToken).ConfigureAwait(false))
                 {
